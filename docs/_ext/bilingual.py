@@ -1,0 +1,53 @@
+"""Pair every page with its counterpart in the other language.
+
+Each book is built from its own source folder (``docs/en``, ``docs/zh``) into
+``_build/html/<book>/``; a page has the same name in both.  This extension
+gives the templates a link to the counterpart page (the language switcher)
+and adds ``<link rel="alternate" hreflang="…">`` tags to every page head.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from sphinx.application import Sphinx
+
+SWITCH_LABELS = {"en": "English", "zh": "中文"}
+
+
+def counterpart_url(pagename: str, book: str) -> str:
+    """Relative URL from ``pagename`` in one book to the same page in ``book``."""
+    up = "../" * (pagename.count("/") + 1)
+    return f"{up}{book}/{pagename}.html"
+
+
+def _page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    books: dict[str, dict[str, str]] = app.config.bilingual_books
+    this = app.config.bilingual_book
+    links = []
+    for book, info in books.items():
+        href = counterpart_url(pagename, book)
+        links.append(
+            f'<link rel="alternate" hreflang="{info["hreflang"]}" href="{escape(href)}" />'
+        )
+    context["metatags"] = context.get("metatags", "") + "\n".join(links) + "\n"
+    context["other_books"] = [
+        {
+            "book": book,
+            "hreflang": info["hreflang"],
+            "label": SWITCH_LABELS[book],
+            "url": counterpart_url(pagename, book),
+        }
+        for book, info in books.items()
+        if book != this
+    ]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("bilingual_book", "en", "html", types=[str])
+    app.add_config_value("bilingual_books", {}, "html", types=[dict])
+    app.connect("html-page-context", _page_context)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

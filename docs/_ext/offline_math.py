@@ -1,0 +1,46 @@
+"""Serve MathJax from the site itself: no page asks another host for math.
+
+The MathJax 3 files come from the ``sphinx-mathjax-offline`` wheel; only the
+TeX → CommonHTML bundle, its fonts and the lazily loaded pieces it may need are
+copied into ``_static/mathjax`` of each book.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util.fileutil import copy_asset
+
+# What tex-chtml.js loads: itself, its woff fonts, the accessibility menu's
+# parts and TeX extensions loaded by \require.
+NEEDED = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "ui", "a11y", "input/tex/extensions", "sre")
+
+
+def mathjax_dir() -> Path:
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the sphinx-mathjax-offline package is not installed")
+    return Path(spec.origin).parent / "static" / "mathjax"
+
+
+def _copy(app: Sphinx, exc: Exception | None) -> None:
+    if exc is not None or app.builder.format != "html":
+        return
+    source = mathjax_dir()
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for part in NEEDED:
+        src = source / part
+        if src.is_dir():
+            copy_asset(src, target / part)
+        else:
+            copy_asset(src, target / Path(part).parent)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    mathjax_dir()  # fail early, not after the whole build
+    app.config.mathjax_path = "mathjax/tex-chtml.js"
+    app.connect("build-finished", _copy)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,90 @@
+"""Build both books into ``docs/_build/html`` (or serve one of them live).
+
+    python docs/build.py            strict build of en and zh + landing page
+    python docs/build.py --serve zh live preview of the Chinese book
+
+All build state lives under ``docs/_build``: deleting it gives a cold build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+BUILD = DOCS / "_build"
+HTML = BUILD / "html"
+BOOKS = ("en", "zh")
+
+
+def sphinx_args(book: str) -> list[str]:
+    """Arguments shared by sphinx-build and sphinx-autobuild for one book."""
+    return [
+        "-b",
+        "html",
+        "-W",
+        "--keep-going",
+        "-n",
+        "-d",
+        str(BUILD / "doctrees" / book),
+        str(DOCS / book),
+        str(HTML / book),
+    ]
+
+
+def write_landing_page() -> None:
+    """Copy the landing page (links to both books) to the root of the site."""
+    HTML.mkdir(parents=True, exist_ok=True)
+    for item in (DOCS / "_landing").iterdir():
+        shutil.copy2(item, HTML / item.name)
+
+
+def build(books: tuple[str, ...]) -> int:
+    for book in books:
+        cmd = [sys.executable, "-m", "sphinx", *sphinx_args(book)]
+        print("$", " ".join(cmd), flush=True)
+        status = subprocess.call(cmd)
+        if status:
+            print(f"build of the {book!r} book failed", file=sys.stderr)
+            return status
+    write_landing_page()
+    print(f"site: {HTML / 'index.html'}")
+    return 0
+
+
+def serve(book: str) -> int:
+    write_landing_page()
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx_autobuild",
+        *sphinx_args(book),
+        "--watch",
+        str(DOCS / "_ext"),
+        "--watch",
+        str(DOCS / "conf.py"),
+        "--watch",
+        str(DOCS.parent / "src"),
+        "--open-browser",
+    ]
+    return subprocess.call(cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", choices=BOOKS, help="live preview of one book")
+    parser.add_argument("books", nargs="*", help=f"books to build (default: {BOOKS})")
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve(args.serve)
+    unknown = sorted(set(args.books) - set(BOOKS))
+    if unknown:
+        parser.error(f"books must be among {BOOKS}, got {unknown}")
+    return build(tuple(args.books) or BOOKS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

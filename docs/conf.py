@@ -1,0 +1,107 @@
+"""Sphinx configuration shared by both books.
+
+``docs/en/conf.py`` and ``docs/zh/conf.py`` import everything from here and
+then apply :func:`language_settings` for their language, so a setting is
+written once and means the same in both books.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+BUILD = DOCS / "_build"
+sys.path.insert(0, str(DOCS / "_ext"))
+
+# Kernels started by MyST-NB inherit the environment: the book's figures get
+# a fixed SVG hash salt, no timestamps and a transparent background.
+os.environ["MATPLOTLIBRC"] = str(DOCS / "matplotlibrc")
+
+# -- Project ------------------------------------------------------------------
+project = "d2l-prep"
+author = "The d2l-prep authors"
+copyright = "2026, The d2l-prep authors"
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx_copybutton",
+    "sphinx_design",
+    "bilingual",
+    "kernel_ipc",
+    "offline_math",
+    "solutions",
+]
+exclude_patterns = ["conf.py"]
+templates_path = [str(DOCS / "_templates")]
+html_static_path = [str(DOCS / "_static")]
+html_css_files = ["d2l-prep.css"]
+suppress_warnings: list[str] = []
+
+# -- MyST and MyST-NB -----------------------------------------------------------
+myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath", "deflist"]
+myst_heading_anchors = 3
+
+# One cache for both languages: jupyter-cache hashes the code cells only, so a
+# page pair with identical code executes once.
+nb_execution_mode = "cache"
+nb_execution_cache_path = str(BUILD / ".jupyter_cache")
+nb_execution_in_temp = True  # pages never write into docs/
+nb_execution_timeout = 300
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_merge_streams = True
+nb_mime_priority_overrides = [("html", "image/svg+xml", 5)]
+
+# -- Autodoc ------------------------------------------------------------------
+autodoc_typehints = "description"
+autodoc_member_order = "bysource"
+napoleon_google_docstring = False
+
+# -- Output -------------------------------------------------------------------
+html_theme = "furo"
+html_theme_options = {
+    # The "edit" slot at the top of each page holds the language switcher.
+    "top_of_page_buttons": ["edit"],
+}
+html_last_updated_fmt = None
+html_copy_source = False
+html_show_sourcelink = False
+
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+
+# Both books, for the switcher and <link rel="alternate" hreflang>.
+BOOKS = {
+    "en": {"language": "en", "hreflang": "en", "title": "d2l-prep: Preliminaries"},
+    "zh": {"language": "zh_CN", "hreflang": "zh-CN", "title": "d2l-prep：预备知识"},
+}
+
+
+def language_settings(book: str) -> dict[str, object]:
+    """Return the settings that differ between the English and Chinese books."""
+    if book not in BOOKS:
+        raise ValueError(f"book must be one of {sorted(BOOKS)}, got {book!r}")
+    info = BOOKS[book]
+    if info["language"].startswith("zh"):
+        _quiet_jieba()
+    return {
+        "language": info["language"],
+        "html_title": info["title"],
+        "bilingual_book": book,
+        "bilingual_books": BOOKS,
+    }
+
+
+def _quiet_jieba() -> None:
+    """Keep jieba (Chinese word segmentation for search) quiet and in the build tree."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    BUILD.mkdir(exist_ok=True)
+    jieba.dt.tmp_dir = str(BUILD)

@@ -1,0 +1,63 @@
+"""The project's front door: every task is a nox session.
+
+    nox -s docs            build both books into docs/_build/html
+    nox -s serve [-- zh]   live preview of one book (sphinx-autobuild)
+    nox -s tests           pytest: package, book parity, built site, browser
+    nox -s lint            ruff check + format check
+    nox -s save [-- --check]   regenerate (or check) the #@save modules
+    nox -s bench           build-speed, import-time and page-weight figures
+
+Sessions install with pip (``uv`` would not see the local CPU wheel of
+PyTorch); ``constraints.txt`` pins torch for every install.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests"]
+
+CONSTRAINTS = ("-c", "constraints.txt")
+LANGUAGES = ("en", "zh")
+
+
+def _install(session: nox.Session, extras: str) -> None:
+    session.install(*CONSTRAINTS, "--upgrade", "pip")
+    session.install(*CONSTRAINTS, "-e", f".[{extras}]")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build both books strictly, plus the landing page."""
+    _install(session, "docs")
+    session.run("python", "docs/build.py", *session.posargs)
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Live preview of one language: ``nox -s serve -- zh`` (default en)."""
+    _install(session, "docs")
+    session.install(*CONSTRAINTS, "sphinx-autobuild>=2024.9")
+    lang = session.posargs[0] if session.posargs else "en"
+    if lang not in LANGUAGES:
+        session.error(f"language must be one of {LANGUAGES}, got {lang!r}")
+    session.run("python", "docs/build.py", "--serve", lang)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit tests, the book's parity and save checks, and the built site."""
+    _install(session, "docs,test")
+    session.run("python", "docs/build.py")
+    session.run("mypy")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check over the package, tests and tooling."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
