@@ -9,13 +9,15 @@ All build state lives under ``docs/_build``: deleting it gives a cold build.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-BUILD = DOCS / "_build"
+# All build state lives here; D2L_BUILD_DIR moves it (e.g. for a side build).
+BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
 HTML = BUILD / "html"
 BOOKS = ("en", "zh")
 

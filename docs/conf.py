@@ -7,17 +7,29 @@ written once and means the same in both books.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-BUILD = DOCS / "_build"
+# docs/build.py passes D2L_BUILD_DIR when it builds elsewhere (default _build).
+BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
 sys.path.insert(0, str(DOCS / "_ext"))
 
 # Kernels started by MyST-NB inherit the environment: the book's figures get
 # a fixed SVG hash salt, no timestamps and a transparent background.
 os.environ["MATPLOTLIBRC"] = str(DOCS / "matplotlibrc")
+
+
+def _execution_inputs_hash() -> str:
+    digest = hashlib.sha256()
+    sources = sorted((DOCS.parent / "src").rglob("*.py")) + [DOCS / "matplotlibrc"]
+    for path in sources:
+        digest.update(path.relative_to(DOCS.parent).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
 
 # -- Project ------------------------------------------------------------------
 project = "d2l-prep"
@@ -48,7 +60,9 @@ myst_heading_anchors = 3
 # One cache for both languages: jupyter-cache hashes the code cells only, so a
 # page pair with identical code executes once.
 nb_execution_mode = "cache"
-nb_execution_cache_path = str(BUILD / ".jupyter_cache")
+# The key also covers the package sources and matplotlibrc, which shape
+# outputs without being in any cell: change them and every page re-executes.
+nb_execution_cache_path = str(BUILD / ".jupyter_cache" / _execution_inputs_hash())
 nb_execution_in_temp = True  # pages never write into docs/
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
