@@ -1,0 +1,127 @@
+"""Read the code cells of a MyST markdown notebook page.
+
+The book's pages are MyST-NB text notebooks: a code cell is a fenced block
+
+    ```{code-cell} ipython3
+    :tags: [solution]
+    x + 1
+    ```
+
+with optional ``:key: value`` lines (or a ``---``-delimited YAML block) before
+its source.  This small reader is shared by the ``#@save`` tooling and the
+book's parity tests; it needs neither Sphinx nor Jupyter.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["CodeCell", "read_code_cells", "parse_code_cells"]
+
+_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\{code-cell\}(?P<lang>.*)$")
+_OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    """One code cell of a page.
+
+    Attributes
+    ----------
+    source : str
+        The cell's code, without the fence and option lines.
+    tags : tuple of str
+        The cell's tags (``raises-exception``, ``solution``, ...).
+    line : int
+        1-based line number of the opening fence in the page.
+    options : dict
+        All ``:key: value`` options of the cell, as written.
+    """
+
+    source: str
+    tags: tuple[str, ...] = ()
+    line: int = 0
+    options: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def _parse_tags(value: str, where: str) -> tuple[str, ...]:
+    try:
+        tags = ast.literal_eval(value) if value.startswith("[") else None
+    except (ValueError, SyntaxError):
+        tags = None
+    if tags is None:
+        # YAML flow lists without quotes: [a, b-c]
+        inner = value.strip()
+        if not (inner.startswith("[") and inner.endswith("]")):
+            raise ValueError(f"{where}: tags must be a list like [a, b], got {value!r}")
+        tags = [t.strip().strip("'\"") for t in inner[1:-1].split(",") if t.strip()]
+    if not all(isinstance(t, str) for t in tags):
+        raise ValueError(f"{where}: tags must be strings, got {value!r}")
+    return tuple(tags)
+
+
+def _closes(line: str, fence: str) -> bool:
+    """True if ``line`` closes a block opened with ``fence`` (CommonMark rule)."""
+    stripped = line.strip()
+    return len(stripped) >= len(fence) and stripped == fence[0] * len(stripped)
+
+
+def parse_code_cells(text: str, name: str = "<page>") -> list[CodeCell]:
+    """Return the code cells of a MyST notebook given as text.
+
+    Parameters
+    ----------
+    text : str
+        The page's markdown.
+    name : str
+        How to name the page in error messages.
+
+    Raises
+    ------
+    ValueError
+        If a code cell is not closed or its options cannot be read.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    lines = text.splitlines()
+    cells: list[CodeCell] = []
+    i = 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        fence, start = match["fence"], i + 1
+        where = f"{name}:{start}"
+        i += 1
+        options: dict[str, str] = {}
+        if i < len(lines) and lines[i].strip() == "---":
+            i += 1
+            while i < len(lines) and lines[i].strip() != "---":
+                key, _, value = lines[i].partition(":")
+                options[key.strip()] = value.strip()
+                i += 1
+            i += 1
+        else:
+            while i < len(lines) and (option := _OPTION.match(lines[i])):
+                options[option["key"]] = option["value"].strip()
+                i += 1
+        body: list[str] = []
+        while i < len(lines) and not _closes(lines[i], fence):
+            body.append(lines[i])
+            i += 1
+        if i >= len(lines):
+            raise ValueError(f"{where}: code cell opened with {fence} is never closed")
+        i += 1
+        tags = _parse_tags(options["tags"], where) if "tags" in options else ()
+        cells.append(CodeCell("\n".join(body), tags, start, options))
+    return cells
+
+
+def read_code_cells(path: str | Path) -> list[CodeCell]:
+    """Return the code cells of the MyST notebook page at ``path``."""
+    page = Path(path)
+    return parse_code_cells(page.read_text(encoding="utf-8"), str(page))

@@ -1,0 +1,37 @@
+"""Shared fixtures: the repository's paths and the built site."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+BOOKS = ("en", "zh")
+BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
+HTML = BUILD / "html"
+
+
+def pages() -> list[str]:
+    """Names (without .md) of the English book's pages."""
+    return sorted(p.stem for p in (DOCS / "en").glob("*.md"))
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """Build both books strictly (cached execution makes a rebuild quick)."""
+    result = subprocess.run(
+        [sys.executable, str(DOCS / "build.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    log = result.stdout + result.stderr
+    (BUILD / "build.log").parent.mkdir(parents=True, exist_ok=True)
+    (BUILD / "build.log").write_text(log, encoding="utf-8")
+    assert result.returncode == 0, f"strict build failed:\n{log[-6000:]}"
+    return HTML
