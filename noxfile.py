@@ -48,11 +48,24 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit tests, the book's parity and save checks, and the built site."""
+    """Type check, then pytest: package, save check, parity, built site, browser."""
     _install(session, "docs,test")
-    session.run("python", "docs/build.py")
     session.run("mypy")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def save(session: nox.Session) -> None:
+    """Regenerate the package's #@save modules (``-- --check`` only checks)."""
+    _install(session, "docs")
+    session.run("python", "-m", "d2l_prep.save", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Cold/no-op/prose-edit build times, import times and page weights."""
+    _install(session, "docs,test")
+    session.run("python", "tests/bench.py", *session.posargs)
 
 
 @nox.session
