@@ -1,0 +1,167 @@
+"""Benchmarks of the book's build, the package's import and the pages' weight.
+
+    nox -s bench            (or: python tests/bench.py in the docs+test venv)
+
+Builds run on a copy of ``docs/`` and ``src/`` in a temporary folder, so the
+working tree and its ``docs/_build`` are never touched.  Printed figures:
+
+- cold bilingual build (empty build folder, installed venv reused),
+- no-op rebuild, and a rebuild after editing one paragraph of one zh page
+  (which must start no kernel),
+- ``python -c "import torch, matplotlib.pyplot, pandas"`` and the ratio
+  ``cold / (pages with code × import time)`` (target ≤ 1.0),
+- the import overhead of ``d2l_prep`` over torch + matplotlib (target ≤ 50 ms)
+  and whether it pulled in pandas or IPython,
+- the weight of every chapter page with its figures (target ≤ 400 KB).
+
+Targets are reported, not asserted: timings belong here, not in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from d2l_prep.cells import read_code_cells  # noqa: E402
+
+PAGE_BUDGET = 400 * 1024
+IMPORT_BUDGET = 0.050
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode:
+        sys.exit(f"command failed: {' '.join(cmd)}\n{result.stdout}\n{result.stderr}")
+    return elapsed, result.stdout + result.stderr
+
+
+def best_of(cmd: list[str], runs: int) -> float:
+    return min(timed(cmd)[0] for _ in range(runs))
+
+
+def copy_sources(target: Path) -> Path:
+    """A throw-away copy of what the build reads: docs/ (no _build) and src/."""
+    shutil.copytree(ROOT / "docs", target / "docs", ignore=shutil.ignore_patterns("_build"))
+    shutil.copytree(ROOT / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def edit_one_paragraph(repo: Path) -> Path:
+    """Append a sentence to the first prose paragraph of a zh page."""
+    page = repo / "docs" / "zh" / "data-manipulation.md"
+    lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+    in_front = lines[0].startswith("---")
+    for i, line in enumerate(lines):
+        if in_front:
+            in_front = not (i > 0 and line.startswith("---"))
+            continue
+        if line.strip() and line[0] not in "#(`:>-|*0123456789$<":
+            lines[i] = line.rstrip("\n") + "（基准测试修改。）\n"
+            break
+    page.write_text("".join(lines), encoding="utf-8")
+    return page
+
+
+def page_weights(html: Path) -> dict[str, int]:
+    """Bytes of each chapter page plus the images it shows (theme assets aside)."""
+    weights = {}
+    for book in ("en", "zh"):
+        for page in sorted((html / book).glob("*.html")):
+            if page.stem in {"genindex", "search", "py-modindex"}:
+                continue
+            total = page.stat().st_size
+            tree = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            for img in {img["src"] for img in tree.find_all("img") if img.get("src")}:
+                if not img.startswith(("http:", "https:", "data:")):
+                    target = (page.parent / img).resolve()
+                    if target.is_file():
+                        total += target.stat().st_size
+            weights[f"{book}/{page.name}"] = total
+    return weights
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="repeats of import timings")
+    args = parser.parse_args()
+    py = sys.executable
+    results: list[tuple[str, str, str]] = []
+
+    with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
+        repo = copy_sources(Path(tmp) / "repo")
+        env = {**os.environ, "D2L_BUILD_DIR": str(Path(tmp) / "build")}
+        build = [py, str(repo / "docs" / "build.py")]
+        cold, _ = timed(build, env)
+        noop, _ = timed(build, env)
+        edit_one_paragraph(repo)
+        prose, log = timed(build, env)
+        kernel_started = "executing" in log or "Executing notebook" in log
+        weights = page_weights(Path(tmp) / "build" / "html")
+
+    import_time = best_of([py, "-c", "import torch, matplotlib.pyplot, pandas"], args.runs)
+    base = best_of([py, "-c", "import torch, matplotlib.pyplot"], args.runs)
+    with_pkg = best_of([py, "-c", "import torch, matplotlib.pyplot, d2l_prep"], args.runs)
+    heavy = subprocess.run(
+        [py, "-c", "import sys, d2l_prep; print(sorted({'pandas', 'IPython'} & set(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    code_pages = sum(
+        1 for page in (ROOT / "docs" / "en").glob("*.md") if read_code_cells(page)
+    )
+    ratio = cold / (code_pages * import_time)
+    overhead = with_pkg - base
+
+    def row(name: str, value: str, target: str) -> None:
+        results.append((name, value, target))
+
+    row("cold bilingual build", f"{cold:.1f} s", "")
+    row("pages with code", str(code_pages), "")
+    row("import torch, matplotlib.pyplot, pandas", f"{import_time:.2f} s", "")
+    row("cold / (pages × import)", f"{ratio:.2f}", "≤ 1.0 " + ("ok" if ratio <= 1 else "MISSED"))
+    row("no-op rebuild", f"{noop:.1f} s", "≤ 3 s " + ("ok" if noop <= 3 else "MISSED"))
+    row(
+        "prose edit rebuild (1 zh page)",
+        f"{prose:.1f} s" + (", started a kernel" if kernel_started else ", no kernel"),
+        "≤ 4 s " + ("ok" if prose <= 4 and not kernel_started else "MISSED"),
+    )
+    row(
+        "import d2l_prep overhead",
+        f"{overhead * 1000:.0f} ms (heavy modules: {heavy})",
+        "≤ 50 ms " + ("ok" if overhead <= IMPORT_BUDGET and heavy == "[]" else "MISSED"),
+    )
+    heaviest = max(weights, key=weights.__getitem__)
+    over = [name for name, size in weights.items() if size > PAGE_BUDGET]
+    row(
+        "heaviest page with figures",
+        f"{heaviest}: {weights[heaviest] / 1024:.0f} KB",
+        "≤ 400 KB " + ("ok" if not over else f"MISSED: {over}"),
+    )
+    row("median page with figures", f"{statistics.median(weights.values()) / 1024:.0f} KB", "")
+
+    width = max(len(r[0]) for r in results)
+    for name, value, target in results:
+        print(f"{name:<{width}}  {value:<40} {target}")
+    print("\npage weights (KB):")
+    for name, size in sorted(weights.items()):
+        print(f"  {name:<40} {size / 1024:7.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Two cold builds of the book give byte-identical sites."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DOCS, ROOT
+
+pytestmark = pytest.mark.build
+
+_ADDRESS = re.compile(r"\bat 0x[0-9a-f]{6,}")
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_two_cold_builds_are_identical(built_site: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "D2L_BUILD_DIR": str(tmp_path / "build")}
+    result = subprocess.run(
+        [sys.executable, str(DOCS / "build.py")], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    first, second = files(built_site), files(tmp_path / "build" / "html")
+    assert sorted(first) == sorted(second), "the two builds made different files"
+    differ = [name for name in first if first[name] != second[name]]
+    assert differ == [], f"files that differ between two cold builds: {differ[:20]}"
+
+
+def test_pages_show_no_memory_address_or_build_path(built_site: Path) -> None:
+    home = str(Path.home())
+    for page in sorted(built_site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        assert not _ADDRESS.search(text), f"{page.name} shows a memory address"
+        for path in (str(ROOT), home, "/tmp/", "site-packages"):
+            assert path not in text, f"{page.relative_to(built_site)} shows the path {path!r}"
