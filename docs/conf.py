@@ -44,6 +44,8 @@ extensions = [
     "sphinx_design",
     "bilingual",
     "kernel_ipc",
+    "clean_outputs",
+    "notebooks",
     "offline_math",
     "solutions",
 ]
@@ -78,8 +80,8 @@ napoleon_google_docstring = False
 # -- Output -------------------------------------------------------------------
 html_theme = "furo"
 html_theme_options = {
-    # The "edit" slot at the top of each page holds the language switcher.
-    "top_of_page_buttons": ["edit"],
+    # Top-of-page buttons: "view" offers the notebook, "edit" switches language.
+    "top_of_page_buttons": ["view", "edit"],
 }
 html_last_updated_fmt = None
 html_copy_source = False
