@@ -121,9 +121,7 @@ def main() -> int:
         text=True,
         check=True,
     ).stdout.strip()
-    code_pages = sum(
-        1 for page in (ROOT / "docs" / "en").glob("*.md") if read_code_cells(page)
-    )
+    code_pages = sum(1 for page in (ROOT / "docs" / "en").glob("*.md") if read_code_cells(page))
     ratio = cold / (code_pages * import_time)
     overhead = with_pkg - base
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
 from conftest import BOOKS, pages
 
 pytestmark = [pytest.mark.build, pytest.mark.browser]
@@ -185,9 +186,7 @@ def test_search_finds_pages(open_page: Any, book: str, query: str, expected: str
 
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
 def test_no_sideways_scroll_on_a_phone(open_page: Any, book: str, name: str) -> None:
-    page, _ = open_page(
-        f"{book}/{name}.html", viewport={"width": MOBILE_WIDTH, "height": 844}
-    )
+    page, _ = open_page(f"{book}/{name}.html", viewport={"width": MOBILE_WIDTH, "height": 844})
     _typeset(page)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= MOBILE_WIDTH
@@ -216,7 +215,9 @@ def test_figures_follow_the_dark_theme(open_page: Any, book: str) -> None:
     )
     assert backgrounds
     for svg in backgrounds:
-        assert 'id="patch_1"' not in svg or "fill: #ffffff" not in svg.split('id="patch_1"')[1][:300]
+        assert (
+            'id="patch_1"' not in svg or "fill: #ffffff" not in svg.split('id="patch_1"')[1][:300]
+        )
 
 
 def test_landing_page_follows_the_browser_language_once(open_page: Any) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import DOCS, pages
 
+from conftest import DOCS, pages
 from d2l_prep.cells import read_code_cells
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
@@ -53,7 +53,7 @@ def test_code_cells_are_identical(page: str) -> None:
     en = read_code_cells(DOCS / "en" / f"{page}.md")
     zh = read_code_cells(DOCS / "zh" / f"{page}.md")
     assert len(en) == len(zh), f"{page}: {len(en)} code cells in en, {len(zh)} in zh"
-    for number, (a, b) in enumerate(zip(en, zh), start=1):
+    for number, (a, b) in enumerate(zip(en, zh, strict=True), start=1):
         assert a.source == b.source, (
             f"{page}: code cell {number} differs (en line {a.line}, zh line {b.line})"
         )

@@ -9,6 +9,7 @@ and adds ``<link rel="alternate" hreflang="…">`` tags to every page head.
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -46,7 +47,20 @@ def _page_context(
     ]
 
 
+def _own_output_folder(app: Sphinx) -> None:
+    """Give each book its own folder for MyST-NB's executed notebooks and images.
+
+    MyST-NB writes them to ``<outdir>/../jupyter_execute``, which both books
+    share (``_build/html``) and which would be published with the site.
+    """
+    config = app.env.mystnb_config
+    folder = Path(app.doctreedir).parent.parent / "jupyter_execute" / app.config.bilingual_book
+    app.env.mystnb_config = config.copy(output_folder=str(folder.resolve()))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    # after MyST-NB's own builder-inited handler (priority 500)
+    app.connect("builder-inited", _own_output_folder, priority=600)
     app.add_config_value("bilingual_book", "en", "html", types=[str])
     app.add_config_value("bilingual_books", {}, "html", types=[dict])
     app.connect("html-page-context", _page_context)

@@ -59,8 +59,7 @@ def _saved_cells(page: Path, label: str) -> list[SavedCell]:
         where = f"{label}:{cell.line}"
         if not _MODULE_NAME.match(module):
             raise ValueError(
-                f"{where}: '#@save' must name a module, like '#@save plotting', "
-                f"got {first!r}"
+                f"{where}: '#@save' must name a module, like '#@save plotting', got {first!r}"
             )
         if module in RESERVED:
             raise ValueError(f"{where}: module {module!r} is hand-written, pick another")
@@ -128,9 +127,7 @@ def render(cells: Sequence[SavedCell]) -> dict[str, str]:
         names = _public_names(body)
         doc = f'"""Code saved from the book page ``{Path(page).stem}`` ({page})."""'
         all_line = "__all__ = [" + ", ".join(repr(n) for n in names) + "]"
-        texts[module] = (
-            HEADER.format(pages=page) + f"{doc}\n\n{body}\n\n\n{all_line}\n"
-        )
+        texts[module] = HEADER.format(pages=page) + f"{doc}\n\n{body}\n\n\n{all_line}\n"
     return texts
 
 
