@@ -20,6 +20,9 @@ sys.path.insert(0, str(DOCS / "_ext"))
 # Kernels started by MyST-NB inherit the environment: the book's figures get
 # a fixed SVG hash salt, no timestamps and a transparent background.
 os.environ["MATPLOTLIBRC"] = str(DOCS / "matplotlibrc")
+# Matplotlib stamps SVG figures with this date instead of "now".  (Sphinx
+# ignores the value 0, so the copyright line is left alone.)
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 
 def _execution_inputs_hash() -> str:
