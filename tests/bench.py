@@ -55,8 +55,12 @@ def best_of(cmd: list[str], runs: int) -> float:
 
 def copy_sources(target: Path) -> Path:
     """A throw-away copy of what the build reads: docs/ (no _build) and src/."""
-    shutil.copytree(ROOT / "docs", target / "docs", ignore=shutil.ignore_patterns("_build"))
-    shutil.copytree(ROOT / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "docs", target / "docs", ignore=shutil.ignore_patterns("_build")
+    )
+    shutil.copytree(
+        ROOT / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return target
 
 
@@ -112,16 +116,26 @@ def main() -> int:
         kernel_started = "executing" in log or "Executing notebook" in log
         weights = page_weights(Path(tmp) / "build" / "html")
 
-    import_time = best_of([py, "-c", "import torch, matplotlib.pyplot, pandas"], args.runs)
+    import_time = best_of(
+        [py, "-c", "import torch, matplotlib.pyplot, pandas"], args.runs
+    )
     base = best_of([py, "-c", "import torch, matplotlib.pyplot"], args.runs)
-    with_pkg = best_of([py, "-c", "import torch, matplotlib.pyplot, d2l_prep"], args.runs)
+    with_pkg = best_of(
+        [py, "-c", "import torch, matplotlib.pyplot, d2l_prep"], args.runs
+    )
     heavy = subprocess.run(
-        [py, "-c", "import sys, d2l_prep; print(sorted({'pandas', 'IPython'} & set(sys.modules)))"],
+        [
+            py,
+            "-c",
+            "import sys, d2l_prep; print(sorted({'pandas', 'IPython'} & set(sys.modules)))",
+        ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    code_pages = sum(1 for page in (ROOT / "docs" / "en").glob("*.md") if read_code_cells(page))
+    code_pages = sum(
+        1 for page in (ROOT / "docs" / "en").glob("*.md") if read_code_cells(page)
+    )
     ratio = cold / (code_pages * import_time)
     overhead = with_pkg - base
 
@@ -131,7 +145,11 @@ def main() -> int:
     row("cold bilingual build", f"{cold:.1f} s", "")
     row("pages with code", str(code_pages), "")
     row("import torch, matplotlib.pyplot, pandas", f"{import_time:.2f} s", "")
-    row("cold / (pages × import)", f"{ratio:.2f}", "≤ 1.0 " + ("ok" if ratio <= 1 else "MISSED"))
+    row(
+        "cold / (pages × import)",
+        f"{ratio:.2f}",
+        "≤ 1.0 " + ("ok" if ratio <= 1 else "MISSED"),
+    )
     row("no-op rebuild", f"{noop:.1f} s", "≤ 3 s " + ("ok" if noop <= 3 else "MISSED"))
     row(
         "prose edit rebuild (1 zh page)",
@@ -141,7 +159,8 @@ def main() -> int:
     row(
         "import d2l_prep overhead",
         f"{overhead * 1000:.0f} ms (heavy modules: {heavy})",
-        "≤ 50 ms " + ("ok" if overhead <= IMPORT_BUDGET and heavy == "[]" else "MISSED"),
+        "≤ 50 ms "
+        + ("ok" if overhead <= IMPORT_BUDGET and heavy == "[]" else "MISSED"),
     )
     heaviest = max(weights, key=weights.__getitem__)
     over = [name for name, size in weights.items() if size > PAGE_BUDGET]
@@ -150,7 +169,11 @@ def main() -> int:
         f"{heaviest}: {weights[heaviest] / 1024:.0f} KB",
         "≤ 400 KB " + ("ok" if not over else f"MISSED: {over}"),
     )
-    row("median page with figures", f"{statistics.median(weights.values()) / 1024:.0f} KB", "")
+    row(
+        "median page with figures",
+        f"{statistics.median(weights.values()) / 1024:.0f} KB",
+        "",
+    )
 
     width = max(len(r[0]) for r in results)
     for name, value, target in results:

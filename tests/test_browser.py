@@ -101,7 +101,10 @@ def open_page(browser: Any, site_url: str) -> Iterator[Any]:
 
         def route(route: Any) -> None:
             url = route.request.url
-            if urlsplit(url).scheme in {"http", "https"} and urlsplit(url).netloc != own:
+            if (
+                urlsplit(url).scheme in {"http", "https"}
+                and urlsplit(url).netloc != own
+            ):
                 visit.foreign.append(url)
                 route.abort()
             else:
@@ -114,7 +117,9 @@ def open_page(browser: Any, site_url: str) -> Iterator[Any]:
         page.on("requestfailed", lambda r: visit.failed.append(f"{r.url}: {r.failure}"))
         page.on(
             "response",
-            lambda r: r.status >= 400 and visit.failed.append(f"{r.url}: HTTP {r.status}"),
+            lambda r: (
+                r.status >= 400 and visit.failed.append(f"{r.url}: HTTP {r.status}")
+            ),
         )
         page.goto(f"{site_url}/{path}", wait_until="load")
         page.wait_for_load_state("networkidle")
@@ -175,7 +180,9 @@ def test_switcher_opens_the_counterpart(open_page: Any, book: str, name: str) ->
         ("en", "gradient", "calculus"),
     ],
 )
-def test_search_finds_pages(open_page: Any, book: str, query: str, expected: str) -> None:
+def test_search_finds_pages(
+    open_page: Any, book: str, query: str, expected: str
+) -> None:
     page, visit = open_page(f"{book}/search.html?q={query}")
     results = page.locator("#search-results li a")
     results.first.wait_for(timeout=15000)
@@ -186,7 +193,9 @@ def test_search_finds_pages(open_page: Any, book: str, query: str, expected: str
 
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
 def test_no_sideways_scroll_on_a_phone(open_page: Any, book: str, name: str) -> None:
-    page, _ = open_page(f"{book}/{name}.html", viewport={"width": MOBILE_WIDTH, "height": 844})
+    page, _ = open_page(
+        f"{book}/{name}.html", viewport={"width": MOBILE_WIDTH, "height": 844}
+    )
     _typeset(page)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= MOBILE_WIDTH
@@ -216,7 +225,8 @@ def test_figures_follow_the_dark_theme(open_page: Any, book: str) -> None:
     assert backgrounds
     for svg in backgrounds:
         assert (
-            'id="patch_1"' not in svg or "fill: #ffffff" not in svg.split('id="patch_1"')[1][:300]
+            'id="patch_1"' not in svg
+            or "fill: #ffffff" not in svg.split('id="patch_1"')[1][:300]
         )
 
 
@@ -224,7 +234,9 @@ def test_landing_page_follows_the_browser_language_once(open_page: Any) -> None:
     page, _ = open_page("index.html", locale="zh-CN")
     page.wait_for_url("**/zh/index.html")
     page.goto(page.url.replace("zh/index.html", "index.html"), wait_until="load")
-    assert urlsplit(page.url).path == "/index.html", "a second visit stays on the landing page"
+    assert urlsplit(page.url).path == "/index.html", (
+        "a second visit stays on the landing page"
+    )
     assert page.locator('a[href="en/index.html"]').count() == 1
 
 

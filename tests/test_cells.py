@@ -37,12 +37,18 @@ z = 3
 def test_reads_sources_tags_and_lines() -> None:
     cells = parse_code_cells(PAGE)
     assert [c.source for c in cells] == ["x = 1", "```nested```\ny = 2", "z = 3"]
-    assert [c.tags for c in cells] == [(), ("raises-exception", "solution"), ("hide-input",)]
+    assert [c.tags for c in cells] == [
+        (),
+        ("raises-exception", "solution"),
+        ("hide-input",),
+    ]
     assert [c.line for c in cells] == [3, 13, 19]
 
 
 def test_quoted_tags() -> None:
-    (cell,) = parse_code_cells("```{code-cell} ipython3\n:tags: ['a', \"b\"]\npass\n```\n")
+    (cell,) = parse_code_cells(
+        "```{code-cell} ipython3\n:tags: ['a', \"b\"]\npass\n```\n"
+    )
     assert cell == CodeCell("pass", ("a", "b"), 1)
 
 

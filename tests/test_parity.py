@@ -31,7 +31,11 @@ def structure(text: str) -> tuple[list[int], list[str]]:
             fence = opening.group(1)
             continue
         if fence is not None:
-            if line.strip() and set(line.strip()) == {fence[0]} and len(line.strip()) >= len(fence):
+            if (
+                line.strip()
+                and set(line.strip()) == {fence[0]}
+                and len(line.strip()) >= len(fence)
+            ):
                 fence = None
             continue
         if heading := _HEADING.match(line):

@@ -28,7 +28,11 @@ def files(root: Path) -> dict[str, bytes]:
 def test_two_cold_builds_are_identical(built_site: Path, tmp_path: Path) -> None:
     env = {**os.environ, "D2L_BUILD_DIR": str(tmp_path / "build")}
     result = subprocess.run(
-        [sys.executable, str(DOCS / "build.py")], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, str(DOCS / "build.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     first, second = files(built_site), files(tmp_path / "build" / "html")
@@ -43,4 +47,6 @@ def test_pages_show_no_memory_address_or_build_path(built_site: Path) -> None:
         text = page.read_text(encoding="utf-8")
         assert not _ADDRESS.search(text), f"{page.name} shows a memory address"
         for path in (str(ROOT), home, "/tmp/", "site-packages"):
-            assert path not in text, f"{page.relative_to(built_site)} shows the path {path!r}"
+            assert path not in text, (
+                f"{page.relative_to(built_site)} shows the path {path!r}"
+            )

@@ -15,7 +15,13 @@ from conftest import BOOKS, BUILD, ROOT, pages
 pytestmark = pytest.mark.build
 
 # Attributes through which a page makes the browser load something.
-LOADING = {"script": "src", "img": "src", "link": "href", "source": "src", "iframe": "src"}
+LOADING = {
+    "script": "src",
+    "img": "src",
+    "link": "href",
+    "source": "src",
+    "iframe": "src",
+}
 _CSS_URL = re.compile(r"""url\(\s*['"]?(?P<url>[^'")]+)""")
 
 
@@ -50,7 +56,9 @@ def test_page_pairs_show_the_same_outputs(built_site: Path, page: str) -> None:
 
 @pytest.mark.parametrize("page", pages())
 @pytest.mark.parametrize("book", BOOKS)
-def test_language_switcher_leads_to_the_counterpart(built_site: Path, book: str, page: str) -> None:
+def test_language_switcher_leads_to_the_counterpart(
+    built_site: Path, book: str, page: str
+) -> None:
     path = built_site / book / f"{page}.html"
     (other,) = [b for b in BOOKS if b != book]
     switcher = soup(path).select("div.language-switcher a")
@@ -74,13 +82,19 @@ def _loaded_urls(path: Path) -> list[str]:
             tag[attr]
             for name, attr in LOADING.items()
             for tag in tree.find_all(name)
-            if tag.get(attr) and not (name == "link" and "alternate" in tag.get("rel", []))
+            if tag.get(attr)
+            and not (name == "link" and "alternate" in tag.get("rel", []))
         ]
         urls += [
-            m["url"] for style in tree.find_all("style") for m in _CSS_URL.finditer(style.text)
+            m["url"]
+            for style in tree.find_all("style")
+            for m in _CSS_URL.finditer(style.text)
         ]
         return urls
-    return [m["url"] for m in _CSS_URL.finditer(path.read_text(encoding="utf-8", errors="replace"))]
+    return [
+        m["url"]
+        for m in _CSS_URL.finditer(path.read_text(encoding="utf-8", errors="replace"))
+    ]
 
 
 def test_nothing_is_loaded_from_another_host(built_site: Path) -> None:
@@ -98,12 +112,22 @@ def test_nothing_is_loaded_from_another_host(built_site: Path) -> None:
 @pytest.mark.parametrize("book", BOOKS)
 def test_math_is_served_by_the_site(built_site: Path, book: str) -> None:
     scripts = [
-        s.get("src", "") for s in soup(built_site / book / "calculus.html").find_all("script")
+        s.get("src", "")
+        for s in soup(built_site / book / "calculus.html").find_all("script")
     ]
     mathjax = [s for s in scripts if "mathjax" in s]
     assert mathjax == ["_static/mathjax/tex-chtml.js"]
     assert (built_site / book / "_static" / "mathjax" / "tex-chtml.js").is_file()
-    fonts = built_site / book / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2"
+    fonts = (
+        built_site
+        / book
+        / "_static"
+        / "mathjax"
+        / "output"
+        / "chtml"
+        / "fonts"
+        / "woff-v2"
+    )
     assert any(fonts.glob("*.woff"))
 
 

@@ -54,7 +54,11 @@ def _own_output_folder(app: Sphinx) -> None:
     share (``_build/html``) and which would be published with the site.
     """
     config = app.env.mystnb_config
-    folder = Path(app.doctreedir).parent.parent / "jupyter_execute" / app.config.bilingual_book
+    folder = (
+        Path(app.doctreedir).parent.parent
+        / "jupyter_execute"
+        / app.config.bilingual_book
+    )
     app.env.mystnb_config = config.copy(output_folder=str(folder.resolve()))
 
 

@@ -38,7 +38,9 @@ def read_notebook(path: Path) -> Any:
 
     config = MdParserConfig(enable_extensions=set(_settings().myst_enable_extensions))
     text = path.read_text(encoding="utf-8")
-    return read_myst_markdown_notebook(text, config=config, add_source_map=True, path=str(path))
+    return read_myst_markdown_notebook(
+        text, config=config, add_source_map=True, path=str(path)
+    )
 
 
 def _execute(path: str, nb: Any, timeout: int) -> tuple[str, Any, float, str | None]:
@@ -89,7 +91,9 @@ def execute_missing(pages: list[Path], workers: int) -> bool:
             name = os.path.relpath(path, DOCS)
             if error is not None:
                 ok = False
-                print(f"\nERROR: executing docs/{name} failed:\n{error}", file=sys.stderr)
+                print(
+                    f"\nERROR: executing docs/{name} failed:\n{error}", file=sys.stderr
+                )
                 continue
             cache.cache_notebook_bundle(
                 CacheBundleIn(nb, path, data={"execution_seconds": seconds}),

@@ -16,7 +16,14 @@ from sphinx.util.fileutil import copy_asset
 
 # What tex-chtml.js loads: itself, its woff fonts, the accessibility menu's
 # parts and TeX extensions loaded by \require.
-NEEDED = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "ui", "a11y", "input/tex/extensions", "sre")
+NEEDED = (
+    "tex-chtml.js",
+    "output/chtml/fonts/woff-v2",
+    "ui",
+    "a11y",
+    "input/tex/extensions",
+    "sre",
+)
 
 
 def mathjax_dir() -> Path:

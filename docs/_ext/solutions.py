@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 
 def _is_solution_cell(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.container) and "tag_solution" in node.get("classes", [])
+    return isinstance(node, nodes.container) and "tag_solution" in node.get(
+        "classes", []
+    )
 
 
 def _is_solution_dropdown(node: nodes.Node | None) -> bool:
