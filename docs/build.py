@@ -35,7 +35,6 @@ def sphinx_args(book: str) -> list[str]:
         "html",
         "-W",
         "--keep-going",
-        "-n",
         "-d",
         str(BUILD / "doctrees" / book),
         str(DOCS / book),

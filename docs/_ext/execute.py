@@ -76,6 +76,14 @@ def execute_missing(pages: list[Path], workers: int) -> bool:
             cache.match_cache_notebook(nb)
         except KeyError:
             todo[digest] = (page, nb)
+    # A notebook without code needs no kernel: it is its own executed copy.
+    # (Starting a kernel just to shut it down can interrupt its start-up.)
+    for digest, (page, nb) in list(todo.items()):
+        if not any(cell.cell_type == "code" for cell in nb.cells):
+            cache.cache_notebook_bundle(
+                CacheBundleIn(nb, str(page)), check_validity=False, overwrite=True
+            )
+            del todo[digest]
     if not todo:
         return True
     print(f"executing {len(todo)} notebook(s) with {workers} worker(s)", flush=True)
