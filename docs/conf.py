@@ -56,6 +56,7 @@ exclude_patterns = ["conf.py"]
 templates_path = [str(DOCS / "_templates")]
 html_static_path = [str(DOCS / "_static")]
 html_css_files = ["d2l-prep.css"]
+html_favicon = str(DOCS / "_static" / "favicon.svg")
 suppress_warnings: list[str] = []
 
 # -- MyST and MyST-NB -----------------------------------------------------------
