@@ -5,7 +5,7 @@ libraries name files by absolute path (``~/…/site-packages/torch/_tensor.py``)
 Those paths say nothing to the reader and differ between machines and
 virtual environments, so two builds would not give the same page.  This
 transform shortens them to the path inside the installed package
-(``torch/_tensor.py``) and drops the temporary folder cells run in.
+(``torch/_tensor.py``, ``inspect.py``) and drops the temporary folder cells run in.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 
-_SITE_PACKAGES = re.compile(r"(?:~|/)[^\s:\x1b'\"]*?/(?:site|dist)-packages/")
+# A path into the Python installation: the standard library or an installed
+# package (``…/lib/python3.11/inspect.py``, ``…/site-packages/torch/…``).
+_SITE_PACKAGES = re.compile(
+    r"(?:~|/)[^\s:\x1b'\"]*?/(?:lib/python3\.\d+/(?:(?:site|dist)-packages/)?|(?:site|dist)-packages/)"
+)
 _TEMP_CWD = re.compile(r"/tmp/[^\s/\x1b'\"]+/")
 
 
