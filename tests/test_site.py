@@ -7,10 +7,12 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import BOOKS, BUILD, ROOT, pages
+from conftest import BOOKS, BUILD, DOCS, ROOT, pages
+from d2l_prep.cells import read_code_cells
 
 pytestmark = pytest.mark.build
 
@@ -149,3 +151,23 @@ def test_build_leaves_the_source_tree_clean(built_site: Path) -> None:
     ).stdout
     untracked = [line for line in status.splitlines() if line.startswith("??")]
     assert untracked == [], "the build wrote files into the source tree"
+
+
+@pytest.mark.parametrize(
+    "page", [p for p in pages() if read_code_cells(DOCS / "en" / f"{p}.md")]
+)
+@pytest.mark.parametrize("book", BOOKS)
+def test_chapter_offers_its_notebook(built_site: Path, book: str, page: str) -> None:
+    html = built_site / book / f"{page}.html"
+    links = soup(html).select(".notebook-download a")
+    assert len(links) == 1, f"{book}/{page}.html has no notebook download link"
+    notebook = (html.parent / links[0]["href"]).resolve()
+    assert notebook == (built_site / book / f"{page}.ipynb").resolve()
+    nb = nbformat.read(notebook, as_version=4)
+    nbformat.validate(nb)
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    assert code == [cell.source for cell in read_code_cells(DOCS / book / f"{page}.md")]
+    prose = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    title = soup(html).find("h1").get_text().strip("#¶ ").split(" ", 1)[-1]
+    assert title in prose
+    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
