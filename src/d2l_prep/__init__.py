@@ -17,20 +17,25 @@ import matplotlib.pyplot as plt
 
 from d2l_prep.data import HOUSE_COLUMNS, HOUSES, sample_houses, write_house_csv
 from d2l_prep.gradients import check_gradient, numerical_gradient
+from d2l_prep.graphs import ComputationGraph, GraphNode, draw_graph, trace_graph
 from d2l_prep.plotting import plot, set_axes, set_figsize, use_svg_display
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ComputationGraph",
+    "GraphNode",
     "HOUSES",
     "HOUSE_COLUMNS",
     "check_gradient",
+    "draw_graph",
     "numerical_gradient",
     "plot",
     "plt",
     "sample_houses",
     "set_axes",
     "set_figsize",
+    "trace_graph",
     "use_svg_display",
     "write_house_csv",
 ]

@@ -1,0 +1,341 @@
+"""d2l_prep.graphs: tracing and drawing autograd graphs (Computation Graphs chapter)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterator
+
+import matplotlib
+
+# No display in tests: draw with the Agg backend, before pyplot is imported.
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.patches import FancyArrowPatch  # noqa: E402
+
+from d2l_prep.graphs import (  # noqa: E402
+    ComputationGraph,
+    GraphNode,
+    draw_graph,
+    trace_graph,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    plt.close("all")
+    with matplotlib.rc_context():
+        yield
+    plt.close("all")
+
+
+def chain() -> dict[str, torch.Tensor]:
+    """The chapter's chain x -> y -> z: y = x**2, z = 2y + 3 at x = 3.5."""
+    x = torch.tensor(3.5, requires_grad=True)
+    y = x**2
+    z = 2 * y + 3
+    return {"x": x, "y": y, "z": z}
+
+
+def two_paths() -> dict[str, torch.Tensor]:
+    """The chapter's graph with two paths from each leaf, at a = 2, b = 1."""
+    a = torch.tensor(2.0, requires_grad=True)
+    b = torch.tensor(1.0, requires_grad=True)
+    x = 2 * a + 3 * b
+    y = 5 * a**2 + 3 * b**3
+    z = 2 * x + 3 * y
+    return {"a": a, "b": b, "x": x, "y": y, "z": z}
+
+
+def labelled_edges(graph: ComputationGraph) -> list[tuple[str, str]]:
+    label = {node.key: node.label for node in graph.nodes}
+    return [(label[source], label[target]) for source, target in graph.edges]
+
+
+def by_label(graph: ComputationGraph) -> dict[str, GraphNode]:
+    """Tensor nodes by name (operation labels repeat, tensor names do not)."""
+    return {node.label: node for node in graph.nodes if node.kind != "op"}
+
+
+def count_paths(graph: ComputationGraph, source: str, target: str) -> int:
+    succs: dict[str, list[str]] = {node.key: [] for node in graph.nodes}
+    for a, b in graph.edges:
+        succs[a].append(b)
+
+    def paths(key: str) -> int:
+        return 1 if key == target else sum(paths(s) for s in succs[key])
+
+    return paths(source)
+
+
+def texts_of(ax: Axes) -> list[str]:
+    return [text.get_text() for text in ax.texts]
+
+
+# trace_graph ---------------------------------------------------------------
+
+
+def test_trace_of_the_chain_has_its_leaf_ops_and_edges() -> None:
+    t = chain()
+    graph = trace_graph(t["z"], t)
+    kinds = [(node.kind, node.label, node.value) for node in graph.nodes]
+    assert kinds[0] == ("root", "z", "27.5"), "the walk starts at the root"
+    assert sorted(kinds, key=str) == sorted(
+        [
+            ("root", "z", "27.5"),
+            ("op", "Add", None),
+            ("op", "Mul", None),
+            ("op", "Pow", None),
+            ("tensor", "y", "12.25"),
+            ("leaf", "x", "3.5"),
+        ],
+        key=str,
+    )
+    assert sorted(labelled_edges(graph)) == sorted(
+        [("x", "Pow"), ("Pow", "y"), ("y", "Mul"), ("Mul", "Add"), ("Add", "z")]
+    )
+
+
+def test_trace_of_two_paths_finds_both_paths_from_each_leaf() -> None:
+    t = two_paths()
+    graph = trace_graph(t["z"], t)
+    ops = Counter(node.label for node in graph.nodes if node.kind == "op")
+    # 2a, 3b, 5 * a**2, 3 * b**3, 2x, 3y; two adds for x and y, one for z.
+    assert ops == Counter({"Mul": 6, "Add": 3, "Pow": 2})
+    nodes = by_label(graph)
+    assert {n: (nodes[n].kind, nodes[n].value) for n in "abxyz"} == {
+        "a": ("leaf", "2.0"),
+        "b": ("leaf", "1.0"),
+        "x": ("tensor", "7.0"),
+        "y": ("tensor", "23.0"),
+        "z": ("root", "83.0"),
+    }
+    root = nodes["z"].key
+    assert count_paths(graph, nodes["a"].key, root) == 2
+    assert count_paths(graph, nodes["b"].key, root) == 2
+    assert count_paths(graph, nodes["x"].key, root) == 1
+    # a feeds 2 * a directly and 5 * a**2 through Pow.
+    assert sorted(t for s, t in labelled_edges(graph) if s == "a") == ["Mul", "Pow"]
+    assert len(graph.edges) == len(set(graph.edges))
+
+
+def test_constants_have_no_node() -> None:
+    t = chain()
+    graph = trace_graph(t["z"])
+    # 2 * y + 3: the constants 2 and 3 do not require grad.
+    assert len(graph.nodes) == 5
+    assert all(node.kind in ("root", "op", "leaf") for node in graph.nodes)
+
+
+def test_unnamed_tensors_get_default_labels() -> None:
+    t = chain()
+    graph = trace_graph(t["z"])
+    assert [(n.kind, n.label) for n in graph.nodes if n.kind != "op"] == [
+        ("root", "root"),
+        ("leaf", "leaf"),
+    ]
+
+
+def test_names_are_matched_by_identity_not_value() -> None:
+    t = chain()
+    twin = torch.tensor(3.5, requires_grad=True)  # same value, other tensor
+    with pytest.raises(ValueError, match=r"names\['twin'\] is not in the graph"):
+        trace_graph(t["z"], {"x": t["x"], "twin": twin})
+
+
+def test_gradients_are_read_from_leaves_and_retained_tensors_only() -> None:
+    t = two_paths()
+    before = trace_graph(t["z"], t)
+    assert all(node.grad is None for node in before.nodes)
+    t["z"].backward()
+    after = by_label(trace_graph(t["z"], t))
+    assert (after["a"].grad, after["b"].grad) == ("64.0", "33.0")
+    assert after["x"].grad is None and after["y"].grad is None
+
+    t = chain()
+    t["y"].retain_grad()
+    t["z"].backward()
+    nodes = by_label(trace_graph(t["z"], t))
+    assert (nodes["x"].grad, nodes["y"].grad) == ("14.0", "2.0")
+
+
+def test_non_scalar_tensors_show_their_shape() -> None:
+    x = torch.arange(4.0, requires_grad=True)
+    y = 2 * torch.dot(x, x)
+    y.backward()
+    nodes = by_label(trace_graph(y, {"x": x, "y": y}))
+    assert nodes["x"].value == "shape (4,)"
+    assert nodes["x"].grad == "shape (4,)"
+    assert nodes["y"].value == "28.0"
+
+
+def test_intermediate_of_a_multi_output_op_is_matched_by_output_number() -> None:
+    v = torch.arange(3.0, requires_grad=True)
+    p, q, r = v.unbind()
+    s = p * q + r
+    graph = trace_graph(s, {"v": v, "q": q, "s": s})
+    assert sorted(labelled_edges(graph)) == sorted(
+        [("v", "Unbind"), ("Unbind", "q"), ("Unbind", "Mul"), ("q", "Mul")]
+        + [("Unbind", "Add"), ("Mul", "Add"), ("Add", "s")]
+    )
+
+
+def test_deep_graphs_are_traced_without_recursion() -> None:
+    x = torch.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(3000):
+        y = y * 1.0001
+    graph = trace_graph(y)
+    assert len(graph.nodes) == 3002
+
+
+def test_trace_rejects_a_root_that_is_not_a_tensor() -> None:
+    with pytest.raises(TypeError, match="root must be a torch.Tensor, got float"):
+        trace_graph(3.5)  # type: ignore[arg-type]
+
+
+def test_trace_rejects_a_root_without_grad_fn() -> None:
+    with pytest.raises(ValueError, match="root does not require grad"):
+        trace_graph(torch.tensor(2.0) * 3)
+    with pytest.raises(ValueError, match="root is a leaf"):
+        trace_graph(torch.tensor(2.0, requires_grad=True))
+
+
+def test_trace_rejects_bad_names() -> None:
+    t = chain()
+    with pytest.raises(TypeError, match="names must be a dict .* got list"):
+        trace_graph(t["z"], [t["x"]])  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match=r"names\['x'\] must be a torch.Tensor, got float"
+    ):
+        trace_graph(t["z"], {"x": 3.5})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="str keys"):
+        trace_graph(t["z"], {1: t["x"]})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="same tensor"):
+        trace_graph(t["z"], {"x": t["x"], "u": t["x"]})
+
+
+# draw_graph ----------------------------------------------------------------
+
+
+def test_draw_graph_returns_axes_with_a_label_for_every_node() -> None:
+    t = two_paths()
+    ax = draw_graph(t["z"], t)
+    assert isinstance(ax, Axes)
+    graph = trace_graph(t["z"], t)
+    labels = texts_of(ax)
+    assert len(labels) == len(graph.nodes)
+    assert Counter(labels) == Counter(
+        {"a = 2.0": 1, "b = 1.0": 1, "x = 7.0": 1, "y = 23.0": 1, "z = 83.0": 1}
+        | {"Mul": 6, "Add": 3, "Pow": 2}
+    )
+    # One arrow per edge segment; no gradients, no legend.
+    assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) >= len(graph.edges)
+    assert ax.get_legend() is None
+
+
+def test_draw_graph_lays_leaves_left_and_root_right() -> None:
+    t = chain()
+    ax = draw_graph(t["z"], t)
+    x = {text.get_text(): text.get_position()[0] for text in ax.texts}
+    order = sorted(x, key=x.__getitem__)
+    assert order == ["x = 3.5", "Pow", "y = 12.25", "Mul", "Add", "z = 27.5"]
+
+
+def test_show_grad_labels_the_gradients_and_draws_backward_arrows() -> None:
+    t = two_paths()
+    t["z"].backward()
+    forward = draw_graph(t["z"], t)
+    ax = draw_graph(t["z"], t, show_grad=True)
+    labels = texts_of(ax)
+    assert "a.grad = 64.0" in labels and "b.grad = 33.0" in labels
+    assert not any(label.startswith(("x.grad", "y.grad")) for label in labels)
+
+    def arrows(axes: Axes) -> int:
+        return sum(isinstance(p, FancyArrowPatch) for p in axes.patches)
+
+    assert arrows(ax) == 2 * arrows(forward)
+    dashed = [
+        p
+        for p in ax.patches
+        if isinstance(p, FancyArrowPatch) and p.get_linestyle() != "-"
+    ]
+    assert len(dashed) == arrows(forward)
+    assert ax.get_legend() is not None
+
+
+def test_show_grad_labels_retained_gradients_of_intermediates() -> None:
+    t = chain()
+    t["y"].retain_grad()
+    t["z"].backward()
+    labels = texts_of(draw_graph(t["z"], t, show_grad=True))
+    assert "x.grad = 14.0" in labels and "y.grad = 2.0" in labels
+
+
+def test_show_grad_before_backward_is_an_error() -> None:
+    t = two_paths()
+    with pytest.raises(ValueError, match=r"show_grad=True.*'a'.*backward\(\)"):
+        draw_graph(t["z"], t, show_grad=True)
+
+
+def test_draw_graph_draws_on_the_given_axes() -> None:
+    t = chain()
+    _, ax = plt.subplots(figsize=(6, 3.5))
+    assert draw_graph(t["z"], t, ax=ax) is ax
+    assert len(plt.get_fignums()) == 1
+
+
+def test_default_figure_size_grows_with_the_graph() -> None:
+    small = draw_graph(chain()["z"]).figure.get_size_inches()
+    t = two_paths()
+    large = draw_graph(t["z"], t).figure.get_size_inches()
+    assert large[0] > small[0] and large[1] > small[1]
+    given = draw_graph(t["z"], figsize=(6, 3.5)).figure.get_size_inches()
+    assert tuple(given) == (6, 3.5)
+
+
+def test_draw_graph_is_deterministic() -> None:
+    def svg() -> bytes:
+        t = two_paths()
+        t["z"].backward()
+        buffer = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": "test", "svg.fonttype": "path"}):
+            draw_graph(t["z"], t, show_grad=True).figure.savefig(
+                buffer, format="svg", metadata={"Date": None}
+            )
+        plt.close("all")
+        return buffer.getvalue()
+
+    assert svg() == svg()
+
+
+def test_draw_graph_shows_shapes_of_non_scalars() -> None:
+    x = torch.arange(4.0, requires_grad=True)
+    y = 2 * torch.dot(x, x)
+    y.backward()
+    labels = texts_of(draw_graph(y, {"x": x, "y": y}, show_grad=True))
+    assert "x\nshape (4,)" in labels and "x.grad\nshape (4,)" in labels
+
+
+def test_draw_graph_rejects_bad_arguments() -> None:
+    t = chain()
+    with pytest.raises(TypeError, match="root must be a torch.Tensor, got int"):
+        draw_graph(1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="root does not require grad"):
+        draw_graph(torch.ones(3).sum())
+    with pytest.raises(TypeError, match="show_grad must be True or False, got 'yes'"):
+        draw_graph(t["z"], show_grad="yes")  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match="ax must be a matplotlib Axes or None, got Figure"
+    ):
+        draw_graph(t["z"], ax=plt.figure())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="figsize must be a pair of numbers"):
+        draw_graph(t["z"], figsize=(6,))  # type: ignore[arg-type]
+    with pytest.raises(
+        ValueError, match=r"figsize must be two positive sizes .*\(6, 0\)"
+    ):
+        draw_graph(t["z"], figsize=(6, 0))
