@@ -171,3 +171,27 @@ def test_chapter_offers_its_notebook(built_site: Path, book: str, page: str) -> 
     title = soup(html).find("h1").get_text().strip("#¶ ").split(" ", 1)[-1]
     assert title in prose
     assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
+
+
+# Markdown that did not become markup: a role or fence left as text, or bold
+# asterisks beside CJK text or punctuation, where CommonMark does not treat
+# them as emphasis.
+_LEAKED = re.compile(
+    r"\{(?:term|ref|doc|numref)\}|^:::|```|\*\*(?=[\u3000-\u9fff\uff00-\uffef{`])|(?<=[\u3000-\u9fff\uff00-\uffef`])\*\*",
+    re.M,
+)
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_no_markdown_leaks_into_the_prose(built_site: Path, book: str) -> None:
+    leaks = []
+    for page in pages():
+        article = soup(built_site / book / f"{page}.html").find("article")
+        for tag in article.find_all(["pre", "code", "script", "style"]):
+            tag.decompose()
+        text = article.get_text()
+        leaks += [
+            f"{page}: …{text[max(0, m.start() - 30) : m.end() + 30]}…"
+            for m in _LEAKED.finditer(text)
+        ]
+    assert leaks == []
