@@ -79,6 +79,13 @@ def build(books: tuple[str, ...]) -> int:
 
 
 def serve(book: str) -> int:
+    from execute import execute_missing  # noqa: PLC0415 (needs the docs venv)
+
+    BUILD.mkdir(parents=True, exist_ok=True)
+    if not execute_missing(
+        sorted((DOCS / book).glob("*.md")), workers=os.cpu_count() or 1
+    ):
+        return 1
     write_landing_page()
     cmd = [
         sys.executable,
@@ -91,7 +98,10 @@ def serve(book: str) -> int:
         str(DOCS / "conf.py"),
         "--watch",
         str(DOCS.parent / "src"),
-        "--open-browser",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        os.environ.get("D2L_SERVE_PORT", "8000"),
     ]
     return subprocess.call(cmd)
 

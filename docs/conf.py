@@ -106,9 +106,11 @@ def language_settings(book: str) -> dict[str, object]:
     if book not in BOOKS:
         raise ValueError(f"book must be one of {sorted(BOOKS)}, got {book!r}")
     info = BOOKS[book]
+    settings: dict[str, object] = {}
     if info["language"].startswith("zh"):
         _quiet_jieba()
-    return {
+        settings.update(nb_code_prompt_show="显示代码", nb_code_prompt_hide="隐藏代码")
+    return settings | {
         "language": info["language"],
         "html_title": info["title"],
         "bilingual_book": book,
