@@ -17,32 +17,26 @@ def f64(*values: Any) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float64)
 
 
-class WrongSquare(torch.autograd.Function):
-    """x ** 2 with a deliberately wrong backward: 3x instead of 2x."""
+def square_with_slope(factor: float) -> type[torch.autograd.Function]:
+    """x ** 2 whose backward returns ``factor * x`` (the truth is 2x)."""
 
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(x)
-        return x**2
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+            ctx.save_for_backward(x)
+            return x**2
 
-    @staticmethod
-    def backward(ctx: Any, grad_output: torch.Tensor) -> torch.Tensor:
-        (x,) = ctx.saved_tensors
-        return grad_output * 3 * x
+        @staticmethod
+        def backward(ctx: Any, grad_output: torch.Tensor) -> torch.Tensor:
+            (x,) = ctx.saved_tensors
+            return grad_output * factor * x
+
+    return Square
 
 
-class SlightlyWrongSquare(torch.autograd.Function):
-    """x ** 2 whose backward is 0.1 % too large."""
-
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(x)
-        return x**2
-
-    @staticmethod
-    def backward(ctx: Any, grad_output: torch.Tensor) -> torch.Tensor:
-        (x,) = ctx.saved_tensors
-        return grad_output * 2 * x * 1.001
+# Deliberately wrong backward passes: 3x instead of 2x, and 0.1 % too large.
+WrongSquare = square_with_slope(3.0)
+SlightlyWrongSquare = square_with_slope(2.0 * 1.001)
 
 
 # -- numerical_gradient ------------------------------------------------------------
