@@ -4,34 +4,64 @@ For every page with code cells, ``<page>.ipynb`` is written next to
 ``<page>.html``: the page's prose as markdown cells and its code as code cells
 (no outputs: running it is the point), with stable cell ids so two builds
 write the same file.  The page's top-of-page buttons link it.
+
+Reading a page into a notebook is not free, and ``docs/build.py`` has already
+read every page to look it up in the execution cache; it stores the
+notebooks in ``_build/notebooks/``, keyed by the page's text, where both
+books' Sphinx processes find them.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
 import nbformat
-from myst_nb.core.read import read_myst_markdown_notebook
-from myst_parser.config.main import MdParserConfig
 from sphinx.application import Sphinx
 
+FORMAT = "1"  # bump when the notebook layout changes
 
-def page_notebook(source: Path, extensions: set[str]) -> nbformat.NotebookNode | None:
-    """The notebook of a page, or None when the page has no code."""
-    nb = read_myst_markdown_notebook(
-        source.read_text(encoding="utf-8"),
-        config=MdParserConfig(enable_extensions=extensions),
-        path=str(source),
-    )
+
+def cache_file(build_dir: Path, text: str) -> Path:
+    """Where the notebook of a page with this text is stored."""
+    digest = hashlib.sha256(f"{FORMAT}\n{text}".encode()).hexdigest()
+    return build_dir / "notebooks" / f"{digest}.ipynb"
+
+
+def notebook_text(nb: Any) -> str:
+    """The downloadable form of a page's notebook, or "" when it has no code."""
     if not any(cell.cell_type == "code" for cell in nb.cells):
-        return None
+        return ""
+    nb = copy.deepcopy(nb)
     nb.metadata.pop("source_map", None)
     nb.metadata["language_info"] = {"name": "python"}
     for number, cell in enumerate(nb.cells):
         cell.id = f"cell-{number}"
-    nbformat.validate(nb)
-    return nb
+    return str(nbformat.writes(nb)) + "\n"
+
+
+def store(build_dir: Path, text: str, nb: Any) -> str:
+    """Store (once) and return the downloadable notebook of a page."""
+    path = cache_file(build_dir, text)
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    result = notebook_text(nb)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(result, encoding="utf-8")
+    temporary.replace(path)
+    return result
+
+
+def _read(source: Path, text: str, extensions: set[str]) -> Any:
+    from myst_nb.core.read import read_myst_markdown_notebook  # noqa: PLC0415
+    from myst_parser.config.main import MdParserConfig  # noqa: PLC0415
+
+    config = MdParserConfig(enable_extensions=extensions)
+    return read_myst_markdown_notebook(text, config=config, path=str(source))
 
 
 def _page_context(
@@ -42,14 +72,20 @@ def _page_context(
     source = Path(app.env.doc2path(pagename))
     if source.suffix != ".md":
         return
-    nb = page_notebook(source, set(app.config.myst_enable_extensions))
-    if nb is None:
+    text = source.read_text(encoding="utf-8")
+    build_dir = Path(app.doctreedir).parent.parent
+    cached = cache_file(build_dir, text)
+    if cached.exists():
+        result = cached.read_text(encoding="utf-8")
+    else:
+        nb = _read(source, text, set(app.config.myst_enable_extensions))
+        result = store(build_dir, text, nb)
+    if not result:
         return
     target = Path(app.outdir) / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = nbformat.writes(nb) + "\n"
-    if not target.exists() or target.read_text(encoding="utf-8") != text:
-        target.write_text(text, encoding="utf-8")
+    if not target.exists() or target.read_text(encoding="utf-8") != result:
+        target.write_text(result, encoding="utf-8")
     context["notebook_url"] = f"{Path(pagename).name}.ipynb"
 
 
