@@ -101,12 +101,17 @@ def _render(books: tuple[str, ...]) -> int:
     return status
 
 
-def build(books: tuple[str, ...]) -> int:
+def _execute(books: tuple[str, ...]) -> bool:
+    """Run the books' notebooks missing from the cache; False if one fails."""
     from execute import execute_missing  # noqa: PLC0415 (needs the docs venv)
 
     BUILD.mkdir(parents=True, exist_ok=True)
     pages = sorted(p for book in books for p in (DOCS / book).glob("*.md"))
-    if not execute_missing(pages, workers=os.cpu_count() or 1):
+    return execute_missing(pages, workers=os.cpu_count() or 1)
+
+
+def build(books: tuple[str, ...]) -> int:
+    if not _execute(books):
         return 1
     start = time.perf_counter()
     status = _render(books)
@@ -119,12 +124,7 @@ def build(books: tuple[str, ...]) -> int:
 
 
 def serve(book: str) -> int:
-    from execute import execute_missing  # noqa: PLC0415 (needs the docs venv)
-
-    BUILD.mkdir(parents=True, exist_ok=True)
-    if not execute_missing(
-        sorted((DOCS / book).glob("*.md")), workers=os.cpu_count() or 1
-    ):
+    if not _execute((book,)):
         return 1
     write_landing_page()
     cmd = [

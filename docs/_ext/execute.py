@@ -43,18 +43,6 @@ def _settings() -> Any:
     return conf
 
 
-def read_notebook(path: Path) -> Any:
-    """The notebook MyST-NB builds from a page (same cells, same metadata)."""
-    from myst_nb.core.read import read_myst_markdown_notebook  # noqa: PLC0415
-    from myst_parser.config.main import MdParserConfig  # noqa: PLC0415
-
-    config = MdParserConfig(enable_extensions=set(_settings().myst_enable_extensions))
-    text = path.read_text(encoding="utf-8")
-    return read_myst_markdown_notebook(
-        text, config=config, add_source_map=True, path=str(path)
-    )
-
-
 def _preload() -> None:
     # A fresh kernel selects Matplotlib's inline backend through this variable
     # before anything imports Matplotlib; the forked kernels must inherit it.
@@ -214,11 +202,14 @@ def execute_missing(pages: list[Path], workers: int) -> bool:
     cache = get_cache(conf.nb_execution_cache_path)
     cache.list_cache_records()  # creates the database tables in this process only
     todo: dict[str, tuple[Path, Any]] = {}
+    extensions = set(conf.myst_enable_extensions)
     with _unvalidated_cells():
-        read = {page: read_notebook(page) for page in unknown}
+        read = {
+            page: notebooks.read_page(page, texts[page], extensions) for page in unknown
+        }
     digests = {}
     for page, nb in read.items():
-        notebooks.store(conf.BUILD, texts[page], nb)
+        notebooks.store(conf.BUILD, texts[page], lambda nb=nb: nb)
         # Pages without code go through too: MyST-NB would otherwise start a
         # kernel for them, in both Sphinx processes at once.
         _, digest = digests[page] = cache.create_hashed_notebook(nb)

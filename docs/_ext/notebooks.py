@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,25 +44,32 @@ def notebook_text(nb: Any) -> str:
     return str(nbformat.writes(nb)) + "\n"
 
 
-def store(build_dir: Path, text: str, nb: Any) -> str:
-    """Store (once) and return the downloadable notebook of a page."""
+def read_page(source: Path, text: str, extensions: set[str]) -> Any:
+    """The notebook MyST-NB builds from a page's text (same cells and metadata)."""
+    from myst_nb.core.read import read_myst_markdown_notebook  # noqa: PLC0415
+    from myst_parser.config.main import MdParserConfig  # noqa: PLC0415
+
+    config = MdParserConfig(enable_extensions=extensions)
+    return read_myst_markdown_notebook(
+        text, config=config, add_source_map=True, path=str(source)
+    )
+
+
+def store(build_dir: Path, text: str, read: Callable[[], Any]) -> str:
+    """Store (once) and return the downloadable notebook of a page.
+
+    ``read`` gives the page's notebook; it is called only when no notebook is
+    stored yet for this text.
+    """
     path = cache_file(build_dir, text)
     if path.exists():
         return path.read_text(encoding="utf-8")
-    result = notebook_text(nb)
+    result = notebook_text(read())
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(result, encoding="utf-8")
     temporary.replace(path)
     return result
-
-
-def _read(source: Path, text: str, extensions: set[str]) -> Any:
-    from myst_nb.core.read import read_myst_markdown_notebook  # noqa: PLC0415
-    from myst_parser.config.main import MdParserConfig  # noqa: PLC0415
-
-    config = MdParserConfig(enable_extensions=extensions)
-    return read_myst_markdown_notebook(text, config=config, path=str(source))
 
 
 def _page_context(
@@ -74,12 +82,8 @@ def _page_context(
         return
     text = source.read_text(encoding="utf-8")
     build_dir = Path(app.doctreedir).parent.parent
-    cached = cache_file(build_dir, text)
-    if cached.exists():
-        result = cached.read_text(encoding="utf-8")
-    else:
-        nb = _read(source, text, set(app.config.myst_enable_extensions))
-        result = store(build_dir, text, nb)
+    extensions = set(app.config.myst_enable_extensions)
+    result = store(build_dir, text, lambda: read_page(source, text, extensions))
     if not result:
         return
     target = Path(app.outdir) / f"{pagename}.ipynb"
