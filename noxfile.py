@@ -58,14 +58,14 @@ def tests(session: nox.Session) -> None:
 def save(session: nox.Session) -> None:
     """Regenerate the package's #@save modules (``-- --check`` only checks)."""
     _install(session, "docs")
-    session.run("python", "-m", "d2l_prep.save", *session.posargs)
+    session.run("python", "docs/_ext/save.py", *session.posargs)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Cold/no-op/prose-edit build times, import times and page weights."""
     _install(session, "docs,test")
-    session.run("python", "tests/bench.py", *session.posargs)
+    session.run("python", "tools/bench.py", *session.posargs)
 
 
 @nox.session

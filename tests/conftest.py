@@ -14,6 +14,8 @@ DOCS = ROOT / "docs"
 BOOKS = ("en", "zh")
 BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
 HTML = BUILD / "html"
+# The book tooling (cell reader, #@save tool) lives beside the build engine.
+sys.path.insert(0, str(DOCS / "_ext"))
 
 
 _build_failure: list[str] = []

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from cells import read_code_cells
 from conftest import BOOKS, DOCS, ROOT, pages
-from d2l_prep.cells import read_code_cells
 
 pytestmark = pytest.mark.build
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from d2l_prep.cells import CodeCell, parse_code_cells
+from cells import CodeCell, parse_code_cells
 
 PAGE = """\
 # Title

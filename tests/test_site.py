@@ -11,8 +11,8 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
+from cells import read_code_cells
 from conftest import BOOKS, BUILD, DOCS, ROOT, pages
-from d2l_prep.cells import read_code_cells
 
 pytestmark = pytest.mark.build
 

@@ -1,7 +1,7 @@
 """d2l-prep: the code of the Preliminaries of *Dive into Deep Learning*.
 
 Every function here is defined in a chapter of the book, in a ``#@save``
-cell, and generated into its module by ``python -m d2l_prep.save``::
+cell, and generated into its module by ``python docs/_ext/save.py``::
 
     import d2l_prep as d2l
 

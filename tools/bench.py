@@ -1,6 +1,6 @@
 """Benchmarks of the book's build, the package's import and the pages' weight.
 
-    nox -s bench            (or: python tests/bench.py in the docs+test venv)
+    nox -s bench            (or: python tools/bench.py in the docs+test venv)
 
 Builds run on a copy of ``docs/`` and ``src/`` in a temporary folder, so the
 working tree and its ``docs/_build`` are never touched.  Printed figures:
@@ -33,8 +33,9 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
-from d2l_prep.cells import read_code_cells  # noqa: E402
+from cells import read_code_cells  # noqa: E402
 
 PAGE_BUDGET = 400 * 1024
 IMPORT_BUDGET = 0.050
