@@ -50,6 +50,11 @@ def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
     ValueError
         If a size is not finite and positive.
     """
+    plt.rcParams["figure.figsize"] = _figsize_pair(figsize)
+
+
+def _figsize_pair(figsize: object) -> tuple[float, float]:
+    """Check a figure size (shared by every helper that takes one)."""
     if (
         not isinstance(figsize, tuple | list)
         or len(figsize) != 2
@@ -64,7 +69,7 @@ def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
         raise ValueError(
             f"figsize must hold two finite, positive sizes in inches, got {figsize!r}"
         )
-    plt.rcParams["figure.figsize"] = (width, height)
+    return width, height
 
 
 def _check_scale(name: str, scale: object) -> None:
