@@ -1,32 +1,45 @@
 """Build both books into ``docs/_build/html`` (or serve one of them live).
 
-    python docs/build.py            strict build of en and zh + landing page
-    python docs/build.py --serve zh live preview of the Chinese book
+    python docs/build.py                  strict build of en and zh + landing page
+    python docs/build.py --serve zh       live preview of the Chinese book
+    python docs/build.py --execute-only   only fill the execution cache
+    python docs/build.py --keep-going     execute every page even after a failure
 
 All build state lives under ``docs/_build``: deleting it gives a cold build.
 
 A page's code cells are identical in both books, so each page is executed
-once: first every notebook missing from the shared jupyter-cache is executed,
-one kernel per core, and cached; then Sphinx renders the two books side by
-side (one process each), finding every page in the cache.
+once: first the books are checked against each other, then every notebook
+missing from the shared jupyter-cache is executed, one kernel per core, and
+cached; then Sphinx renders the two books side by side (one process each),
+finding every page in the cache.  One build at a time holds the build
+folder's lock; SIGINT and SIGTERM stop every kernel and Sphinx process and
+end the build with status 130 or 143.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-DOCS = Path(__file__).resolve().parent
-# All build state lives here; D2L_BUILD_DIR moves it (e.g. for a side build).
-BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
+
+from execute import Interrupted  # noqa: E402
+from layout import BOOKS, BUILD, DOCS  # noqa: E402
+
 HTML = BUILD / "html"
-BOOKS = ("en", "zh")
-sys.path.insert(0, str(DOCS / "_ext"))
+# Seconds a Sphinx process gets to exit after SIGTERM before SIGKILL.
+STOP_GRACE = 2.0
 # Sphinx, the theme and the extensions both books load: imported once here.
 SPHINX_PRELOAD = (
     "myst_nb.sphinx_ext",
@@ -38,6 +51,10 @@ SPHINX_PRELOAD = (
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
 )
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
 
 
 def sphinx_args(book: str) -> list[str]:
@@ -61,77 +78,214 @@ def write_landing_page() -> None:
         shutil.copy2(item, HTML / item.name)
 
 
+_LOCKS: list[Any] = []  # this process's one lock object (it is reentrant)
+
+
+@contextlib.contextmanager
+def build_lock() -> Iterator[None]:
+    """Hold the build folder's lock; wait (saying so) if another build has it."""
+    from filelock import FileLock, Timeout
+
+    if not _LOCKS:
+        BUILD.mkdir(parents=True, exist_ok=True)
+        _LOCKS.append(FileLock(BUILD / "build.lock"))
+    lock = _LOCKS[0]
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"another build holds {lock.lock_file}: waiting for it", flush=True)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def check_books(books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
+    """Problems that make the books differ: a missing twin, a differing code cell."""
+    from cells import parse_code_cells
+
+    folders = [DOCS / book for book in BOOKS if (DOCS / book).is_dir()]
+    if len(folders) < 2 or not set(books) & set(BOOKS):
+        return []
+    problems = []
+    names = [sorted(p.name for p in folder.glob("*.md")) for folder in folders]
+    first, *others = folders
+    for folder, pages in zip(others, names[1:], strict=True):
+        for name in sorted(set(names[0]) ^ set(pages)):
+            has = first if name in names[0] else folder
+            problems.append(f"docs/{has.name}/{name} has no twin in the other book")
+        for name in sorted(set(names[0]) & set(pages)):
+            cells = [
+                parse_code_cells(
+                    (f / name).read_text(encoding="utf-8"), f"docs/{f.name}/{name}"
+                )
+                for f in (first, folder)
+            ]
+            for number, (a, b) in enumerate(zip(*cells, strict=False), start=1):
+                if (a.source, a.tags) != (b.source, b.tags):
+                    problems.append(
+                        f"docs/{first.name}/{name}:{a.line} and "
+                        f"docs/{folder.name}/{name}:{b.line}: code cell {number} "
+                        "differs between the books"
+                    )
+                    break
+            else:
+                if len(cells[0]) != len(cells[1]):
+                    problems.append(
+                        f"docs/{first.name}/{name} has {len(cells[0])} code cells, "
+                        f"docs/{folder.name}/{name} has {len(cells[1])}"
+                    )
+    return problems
+
+
+def execute_books(books: tuple[str, ...], keep_going: bool = False) -> bool:
+    """Execute the books' notebooks missing from the shared cache; True if all ran.
+
+    The public execution step: ``build`` and ``serve`` call it before Sphinx,
+    and so can any other builder (e.g. LaTeX), which then finds every page in
+    the cache.  Holds the build lock while it runs.  Raises :class:`Interrupted`
+    on SIGINT or SIGTERM, after stopping every kernel.
+    """
+    unknown = sorted(set(books) - set(BOOKS))
+    if unknown or not books:
+        raise ValueError(f"books must be among {tuple(BOOKS)}, got {list(books)}")
+    import execute
+
+    problems = check_books(books)
+    if problems:
+        print("ERROR: the books do not match:", *problems, sep="\n  ", file=sys.stderr)
+        return False
+    pages = sorted(p for book in books for p in (DOCS / book).glob("*.md"))
+    with build_lock():
+        return execute.execute_missing(
+            pages, workers=os.cpu_count() or 1, keep_going=keep_going
+        )
+
+
+def _sphinx_child(book: str, log: Path) -> None:
+    """In a forked child: build one book with Sphinx, then leave at once."""
+    import sphinx.cmd.build
+
+    code = 1
+    try:
+        os.setpgid(0, 0)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        _die_with_parent()
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        code = sphinx.cmd.build.build_main(sphinx_args(book))
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGKILL if the build dies without stopping this process."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _stop_children(children: dict[str, int]) -> None:
+    """SIGTERM each child's group, a timed wait, then SIGKILL; reap them all."""
+    for pid in children.values():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    for pid in children.values():
+        while time.monotonic() < deadline:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                break
+            time.sleep(0.02)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
 def _render(books: tuple[str, ...]) -> int:
     """Run Sphinx for each book at once, in processes forked from this one.
 
     Sphinx and its extensions are imported once, here; each child builds one
     book and writes its log to ``_build/sphinx-<book>.log``, printed after.
     """
-    import importlib  # noqa: PLC0415
-
-    import sphinx.cmd.build  # noqa: PLC0415
+    import importlib
 
     for name in SPHINX_PRELOAD:
         importlib.import_module(name)
     sys.stdout.flush()
     sys.stderr.flush()
-    children = {}
-    for book in books:
-        log = BUILD / f"sphinx-{book}.log"
-        pid = os.fork()
-        if pid == 0:  # the child: build one book, then leave at once
-            code = 1
-            try:
-                fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-                os.dup2(fd, 1)
-                os.dup2(fd, 2)
-                code = sphinx.cmd.build.build_main(sphinx_args(book))
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        children[book] = (pid, log)
-    status = 0
-    for book, (pid, log) in children.items():
-        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        sys.stdout.write(log.read_text(encoding="utf-8"))
-        if code:
-            print(f"build of the {book!r} book failed", file=sys.stderr)
-            status = status or code
-    return status
-
-
-def _execute(books: tuple[str, ...]) -> bool:
-    """Run the books' notebooks missing from the cache; False if one fails."""
-    from execute import execute_missing  # noqa: PLC0415 (needs the docs venv)
-
-    BUILD.mkdir(parents=True, exist_ok=True)
-    pages = sorted(p for book in books for p in (DOCS / book).glob("*.md"))
-    return execute_missing(pages, workers=os.cpu_count() or 1)
-
-
-def build(books: tuple[str, ...]) -> int:
-    if not _execute(books):
-        return 1
-    start = time.perf_counter()
-    status = _render(books)
-    if status:
+    children: dict[str, int] = {}
+    try:
+        for book in books:
+            pid = os.fork()
+            if pid == 0:
+                _sphinx_child(book, BUILD / f"sphinx-{book}.log")
+            with contextlib.suppress(OSError):
+                os.setpgid(pid, pid)
+            children[book] = pid
+        status = 0
+        for book, pid in list(children.items()):
+            code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            del children[book]
+            log = BUILD / f"sphinx-{book}.log"
+            sys.stdout.write(log.read_text(encoding="utf-8"))
+            if code:
+                print(f"build of the {book!r} book failed", file=sys.stderr)
+                status = status or code
         return status
-    write_landing_page()
+    finally:
+        _stop_children(children)
+
+
+def build(books: tuple[str, ...], keep_going: bool = False) -> int:
+    """Execute what the cache lacks, then render the books; an exit status."""
+    with build_lock():
+        if not execute_books(books, keep_going):
+            return 1
+        start = time.perf_counter()
+        status = _render(books)
+        if status:
+            return status
+        write_landing_page()
     print(f"rendering: {time.perf_counter() - start:.1f} s")
     print(f"site: {HTML / 'index.html'}")
     return 0
 
 
-def serve(book: str) -> int:
-    if not _execute((book,)):
+def port_is_free(port: int) -> bool:
+    """True if nothing listens on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(book: str, port: int) -> int:
+    """Live preview of one book; a code edit is executed warm before Sphinx."""
+    if not port_is_free(port):
+        print(f"port {port} on 127.0.0.1 is busy (another serve?)", file=sys.stderr)
+        return 1
+    if not execute_books((book,)):
         return 1
     write_landing_page()
+    # The same execution step before each rebuild, so MyST-NB finds every
+    # page in the cache and never starts a cold kernel of its own.
+    pre_build = f"{sys.executable} {Path(__file__).resolve()} --execute-only {book}"
     cmd = [
         sys.executable,
         "-m",
         "sphinx_autobuild",
         *sphinx_args(book),
+        "--pre-build",
+        pre_build,
         "--watch",
         str(DOCS / "_ext"),
         "--watch",
@@ -141,22 +295,56 @@ def serve(book: str) -> int:
         "--host",
         "127.0.0.1",
         "--port",
-        os.environ.get("D2L_SERVE_PORT", "8000"),
+        str(port),
     ]
-    return subprocess.call(cmd)
+    server = subprocess.Popen(cmd, start_new_session=True)
+    try:
+        return server.wait()
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", choices=BOOKS, help="live preview of one book")
-    parser.add_argument("books", nargs="*", help=f"books to build (default: {BOOKS})")
+    parser.add_argument(
+        "--execute-only", action="store_true", help="only fill the execution cache"
+    )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="execute every page, even after a failure",
+    )
+    parser.add_argument(
+        "books", nargs="*", help=f"books to build (default: {tuple(BOOKS)})"
+    )
     args = parser.parse_args(argv)
-    if args.serve:
-        return serve(args.serve)
     unknown = sorted(set(args.books) - set(BOOKS))
     if unknown:
-        parser.error(f"books must be among {BOOKS}, got {unknown}")
-    return build(tuple(args.books) or BOOKS)
+        parser.error(f"books must be among {tuple(BOOKS)}, got {unknown}")
+    books = tuple(args.books) or tuple(BOOKS)
+    previous: dict[int, Callable[..., object] | int | None] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, _raise_interrupted)
+    try:
+        if args.serve:
+            port = int(os.environ.get("D2L_SERVE_PORT", "8000"))
+            return serve(args.serve, port)
+        if args.execute_only:
+            return 0 if execute_books(books, args.keep_going) else 1
+        return build(books, args.keep_going)
+    except Interrupted as stop:
+        print(f"build stopped by {stop}", file=sys.stderr)
+        return 128 + stop.signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

@@ -7,15 +7,15 @@ written once and means the same in both books.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-# docs/build.py passes D2L_BUILD_DIR when it builds elsewhere (default _build).
-BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
 sys.path.insert(0, str(DOCS / "_ext"))
+# The build folder, the books and the execution cache key are defined once, in
+# docs/_ext/layout.py (D2L_BUILD_DIR moves the build folder).
+from layout import BOOKS, BUILD, execution_cache  # noqa: E402
 
 # Kernels started by MyST-NB inherit the environment: the book's figures get
 # a fixed SVG hash salt, no timestamps and a transparent background.
@@ -23,15 +23,6 @@ os.environ["MATPLOTLIBRC"] = str(DOCS / "matplotlibrc")
 # Matplotlib stamps SVG figures with this date instead of "now".  (Sphinx
 # ignores the value 0, so the copyright line is left alone.)
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-
-
-def _execution_inputs_hash() -> str:
-    digest = hashlib.sha256()
-    sources = sorted((DOCS.parent / "src").rglob("*.py")) + [DOCS / "matplotlibrc"]
-    for path in sources:
-        digest.update(path.relative_to(DOCS.parent).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 # -- Project ------------------------------------------------------------------
@@ -66,9 +57,12 @@ myst_heading_anchors = 3
 # One cache for both languages: jupyter-cache hashes the code cells only, so a
 # page pair with identical code executes once.
 nb_execution_mode = "cache"
-# The key also covers the package sources and matplotlibrc, which shape
-# outputs without being in any cell: change them and every page re-executes.
-nb_execution_cache_path = str(BUILD / ".jupyter_cache" / _execution_inputs_hash())
+# The key also covers Python's and the main libraries' versions, the runtime
+# package's sources and matplotlibrc, which shape outputs without being in any
+# cell: change one and every page re-executes.
+nb_execution_cache_path = str(execution_cache(BUILD))
+# Where the extensions keep their build state (docs/_ext/notebooks.py).
+d2l_build_dir = str(BUILD)
 nb_execution_in_temp = True  # pages never write into docs/
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
@@ -93,13 +87,6 @@ html_show_sourcelink = False
 
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
-
-# Both books, for the switcher and <link rel="alternate" hreflang>.
-BOOKS = {
-    "en": {"language": "en", "hreflang": "en", "title": "d2l-prep: Preliminaries"},
-    "zh": {"language": "zh_CN", "hreflang": "zh-CN", "title": "d2l-prep：预备知识"},
-}
-
 
 def language_settings(book: str) -> dict[str, object]:
     """Return the settings that differ between the English and Chinese books."""

@@ -4,274 +4,328 @@ MyST-NB executes a page when Sphinx reads it, one page at a time, and Sphinx
 ``-j`` with a fresh jupyter-cache database races on table creation.  Instead,
 before Sphinx starts, this module reads every page as MyST-NB would, keeps one
 notebook per distinct set of code cells (the en and zh twins hash alike), runs
-the ones the cache lacks, ``workers`` at a time, and stores the results from
-this one process.  Sphinx then finds every page in the cache and starts no
-kernel.
+the ones the cache lacks, ``workers`` at a time, and stores each result from
+this one process as soon as it is ready.  Sphinx then finds every page in the
+cache and starts no kernel.
 
-Most of a small notebook's run is its kernel importing Python, IPython,
-PyTorch and Matplotlib.  So this process imports them once and *forks* one
-IPython kernel per notebook: each kernel starts warm, in its own empty
-temporary folder, and talks to nbclient over IPC sockets like any other.
+A kernel is started only when a worker slot is free, so memory grows with the
+workers, not the pages.  Kernels are forked warm where possible (see
+``kernels.py``).  Every run ends in one :class:`Outcome`, like jupyter-cache's
+``ExecutorRunResult`` but with the reason: succeeded, a failed cell (page,
+cell, line in the ``.md`` file, traceback), a dead kernel (exit status or
+signal), a timeout, or an output too large.  By default the first failure
+stops the run at once; ``keep_going`` runs every page.  SIGINT and SIGTERM stop
+every kernel and raise :class:`Interrupted`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
+import json
 import os
+import re
 import signal
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DOCS = Path(__file__).resolve().parents[1]
-# What every page's kernel imports anyway; loaded once, before forking.
-PRELOAD = ("numpy", "torch", "matplotlib.pyplot", "ipykernel.kernelapp", "d2l_prep")
+import exec_cache
+import kernels
+from cells import parse_code_cells
+from layout import DOCS
+
+# A cell output larger than this fails its page: such an output (a tensor
+# printed in full, a huge figure) makes the page and the search index
+# megabytes heavy, and is nearly always a mistake; warnings fail the build
+# anyway (sphinx -W), so a warning would fail it too, later and less clearly.
+OUTPUT_LIMIT = 1_000_000
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_IPYTHON_CELL = re.compile(r"Cell In\[\d+\], line (\d+)")
+
+SUCCEEDED, FAILED, DIED, TIMEOUT, TOO_LARGE = (
+    "succeeded",
+    "failed",
+    "kernel died",
+    "timed out",
+    "output too large",
+)
+
+
+class Interrupted(Exception):
+    """The build got SIGINT or SIGTERM; every kernel has been stopped."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@dataclass
+class Job:
+    page: Path
+    text: str
+    nb: Any
+    twins: list[Path]
+
+
+@dataclass
+class Outcome:
+    """How one notebook's execution ended."""
+
+    page: Path
+    status: str
+    seconds: float = 0.0
+    cell: int | None = None  # 1-based number among the page's code cells
+    line: int | None = None  # line of that cell's fence in the page
+    detail: str = ""
+
+    def describe(self) -> str:
+        where = _display(self.page)
+        if self.line is not None:
+            where += f":{self.line} (code cell {self.cell})"
+        if self.status == DIED:
+            return f"{where}: the kernel died ({self.detail or 'no status'})"
+        if self.status == TIMEOUT:
+            return f"{where}: the cell timed out\n{self.detail}"
+        return f"{where}: {self.status}\n{self.detail}"
+
+
+def _display(page: Path) -> str:
+    try:
+        return f"docs/{page.relative_to(DOCS).as_posix()}"
+    except ValueError:
+        return str(page)
+
+
+def _plain(text: str) -> str:
+    """Drop ANSI colours unless the error stream is a terminal."""
+    return text if sys.stderr.isatty() else _ANSI.sub("", text)
+
+
+def _locate(job: Job, nb_index: int | None) -> tuple[int | None, int | None, int]:
+    """(code cell number, fence line, line of the cell's first code line)."""
+    if nb_index is None:
+        return None, None, 0
+    number = sum(1 for c in job.nb.cells[: nb_index + 1] if c.cell_type == "code")
+    cells = parse_code_cells(job.text, str(job.page))
+    if not 0 < number <= len(cells):
+        return number or None, None, 0
+    cell = cells[number - 1]
+    lines = job.text.splitlines()
+    body = cell.source.splitlines()[:1]
+    first = cell.line + 1
+    while body and first <= len(lines) and lines[first - 1 : first] != body:
+        first += 1
+    return number, cell.line, first
+
+
+def _oversized(nb: Any) -> int | None:
+    """Index of the first code cell whose outputs exceed OUTPUT_LIMIT."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            if len(json.dumps(cell.get("outputs", []))) > OUTPUT_LIMIT:
+                return index
+    return None
+
+
+async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
+    """Start a kernel, execute the notebook, stop the kernel: one outcome."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    current: list[int] = []
+    start = time.perf_counter()
+    if kernels.use_fork():
+        km: Any = kernels.ForkedKernelManager(kernel_name="python3")
+        stopper: Any = km
+    else:
+        stopper = kernels.LaunchedKernel(threads)
+        km = stopper.km
+    client = NotebookClient(
+        job.nb,
+        km=km,
+        timeout=timeout,
+        allow_errors=False,
+        record_timing=False,
+        on_cell_start=lambda cell, cell_index: current.append(cell_index),
+    )
+    status, detail = SUCCEEDED, ""
+    try:
+        await (stopper.start() if stopper is not km else _forked(km, threads))
+        await client.async_execute()
+    except CellTimeoutError as error:
+        status, detail = TIMEOUT, str(error)
+    except CellExecutionError as error:
+        status, detail = FAILED, str(error)
+    except RuntimeError as error:  # nbclient's DeadKernelError and kin
+        status, detail = FAILED, f"{type(error).__name__}: {error}"
+        if not await km.is_alive():
+            status = DIED
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+        await stopper.terminate()
+    if status == DIED:
+        detail = kernels.kernel_exit(stopper)
+    index = current[-1] if current and status != SUCCEEDED else None
+    if status == SUCCEEDED and (index := _oversized(job.nb)) is not None:
+        status = TOO_LARGE
+        size = len(json.dumps(job.nb.cells[index].outputs))
+        detail = f"its output is {size:,} bytes, over the limit of {OUTPUT_LIMIT:,}"
+    number, line, first = _locate(job, index)
+    if first:
+        detail = _IPYTHON_CELL.sub(
+            lambda m: f"{_display(job.page)}:{first + int(m[1]) - 1}", detail
+        )
+    return Outcome(
+        job.page, status, time.perf_counter() - start, number, line, _plain(detail)
+    )
+
+
+async def _forked(km: Any, threads: int) -> None:
+    km.fork(threads)
+
+
+@dataclass
+class Run:
+    """The state of one execution run, shared by its tasks."""
+
+    cache: Any
+    index: exec_cache.PageIndex
+    keep_going: bool
+    outcomes: list[Outcome]
+    tasks: list[asyncio.Task[None]]
+
+    def finish(self, job: Job, outcome: Outcome) -> None:
+        """Cache a success at once; report a failure at once."""
+        self.outcomes.append(outcome)
+        if outcome.status != SUCCEEDED:
+            exec_cache.say(f"\nERROR: executing {outcome.describe()}")
+            if not self.keep_going:
+                for task in self.tasks:
+                    task.cancel()
+            return
+        data = {"execution_seconds": outcome.seconds}
+        hashkey = exec_cache.store(self.cache, job.nb, str(job.page), data)
+        for twin in job.twins:
+            self.index.add(twin.read_text(encoding="utf-8"), hashkey)
+        print(f"executed {_display(job.page)} in {outcome.seconds:.1f} s", flush=True)
+
+
+async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) -> int:
+    """Run the jobs, ``workers`` at a time; 0, or the signal that stopped them."""
+    slots = asyncio.Semaphore(workers)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    loop = asyncio.get_running_loop()
+    got: list[int] = []
+
+    async def one(job: Job) -> None:
+        async with slots:  # the kernel starts only when a slot is free
+            run.finish(job, await _run_one(job, timeout, threads))
+
+    def on_signal(signum: int) -> None:
+        if not got:
+            got.append(signum)
+            for task in run.tasks:
+                task.cancel()
+
+    run.tasks.extend(asyncio.create_task(one(job)) for job in jobs)
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await asyncio.wait(run.tasks)  # a task's kernel is stopped even if cancelled
+    finally:
+        for signum, handler in previous.items():
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, handler)
+    return got[0] if got else 0
 
 
 def _settings() -> Any:
     """The shared Sphinx configuration (also sets the kernels' environment)."""
     if str(DOCS) not in sys.path:
         sys.path.insert(0, str(DOCS))
-    import conf  # noqa: PLC0415
+    import conf
 
     return conf
 
 
-def _preload() -> None:
-    # A fresh kernel selects Matplotlib's inline backend through this variable
-    # before anything imports Matplotlib; the forked kernels must inherit it.
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    import importlib  # noqa: PLC0415
+def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> list[Job]:
+    """One job per distinct notebook, among the pages whose outputs are not cached.
 
-    for name in PRELOAD:
-        importlib.import_module(name)
-
-
-def _run_kernel(connection_file: str, cwd: str, parent: int) -> None:
-    """In the forked child: become an IPython kernel, then exit.
-
-    Naming the parent makes the kernel exit if this build dies (and keeps it
-    from printing how to connect to it).
+    A page whose notebook is already cached (its twin's, or one with the same
+    code) is added to the index; a notebook without code is its own executed
+    copy and is cached at once: MyST-NB would otherwise start a kernel for it.
     """
-    status = 1
-    try:
-        os.chdir(cwd)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        from ipykernel.kernelapp import IPKernelApp  # noqa: PLC0415
+    import notebooks
 
-        app = IPKernelApp.instance()
-        app.initialize(["-f", connection_file, f"--IPKernelApp.parent_handle={parent}"])
-        app.start()
-        status = 0
-    finally:
-        # Skip the parent's atexit handlers and buffered output.
-        os._exit(status)
-
-
-def _forked_kernel_manager() -> Any:
-    from jupyter_client.connect import write_connection_file  # noqa: PLC0415
-    from jupyter_client.manager import AsyncKernelManager  # noqa: PLC0415
-    from jupyter_core.paths import jupyter_runtime_dir  # noqa: PLC0415
-
-    class ForkedKernelManager(AsyncKernelManager):  # type: ignore[misc]
-        """Manage a kernel forked from this process rather than launched."""
-
-        pid: int | None = None
-        folder: tempfile.TemporaryDirectory[str] | None = None
-
-        def fork(self) -> None:
-            runtime = jupyter_runtime_dir()
-            os.makedirs(runtime, exist_ok=True)
-            stem = os.path.join(runtime, f"kernel-{uuid.uuid4().hex}")
-            self.connection_file, _ = write_connection_file(
-                f"{stem}.json", ip=f"{stem}-ipc", transport="ipc"
-            )
-            self.load_connection_file()
-            self.folder = tempfile.TemporaryDirectory(prefix="d2l-prep-exec-")
-            parent = os.getpid()
-            pid = os.fork()
-            if pid == 0:
-                _run_kernel(self.connection_file, self.folder.name, parent)
-            self.pid = pid
-
-        @property
-        def has_kernel(self) -> bool:
-            return self.pid is not None
-
-        async def _async_is_alive(self) -> bool:
-            return self.pid is not None and os.waitpid(self.pid, os.WNOHANG) == (0, 0)
-
-        is_alive = _async_is_alive
-
-        async def _async_interrupt_kernel(self) -> None:
-            if self.pid is not None:
-                os.kill(self.pid, signal.SIGINT)
-
-        interrupt_kernel = _async_interrupt_kernel
-
-        def stop(self) -> None:
-            if self.pid is not None:
-                try:
-                    os.kill(self.pid, signal.SIGTERM)
-                    os.waitpid(self.pid, 0)
-                except (ProcessLookupError, ChildProcessError):
-                    pass
-                self.pid = None
-            self.cleanup_connection_file()
-            self.cleanup_ipc_files()
-            if self.folder is not None:
-                self.folder.cleanup()
-
-    return ForkedKernelManager
-
-
-async def _execute_all(
-    jobs: list[tuple[Path, Any, Any]], workers: int, timeout: int
-) -> list[tuple[Path, Any, float, str | None]]:
-    from nbclient import NotebookClient  # noqa: PLC0415
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError  # noqa: PLC0415
-
-    slots = asyncio.Semaphore(workers)
-
-    async def run(page: Path, nb: Any, km: Any) -> tuple[Path, Any, float, str | None]:
-        async with slots:
-            start = time.perf_counter()
-            client = NotebookClient(
-                nb, km=km, timeout=timeout, allow_errors=False, record_timing=False
-            )
-            error = None
-            try:
-                await client.async_execute()
-            except (CellExecutionError, CellTimeoutError) as err:
-                error = str(err)
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
-                km.stop()
-            return page, nb, time.perf_counter() - start, error
-
-    return await asyncio.gather(*(run(page, nb, km) for page, nb, km in jobs))
-
-
-def _manifest(cache_path: str) -> Path:
-    """Pages (by the hash of their text) known to be in this execution cache."""
-    return Path(cache_path) / "d2l-prep-pages.txt"
-
-
-def _page_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-@contextlib.contextmanager
-def _unvalidated_cells() -> Iterator[None]:
-    """Skip nbformat's schema check of each new cell while reading pages.
-
-    The reader validates every cell it creates, which is most of the time it
-    takes; the notebooks are the same either way (tests validate them).
-    """
-    import nbformat.v4.nbbase as nbbase  # noqa: PLC0415
-
-    validate = nbbase.validate
-    nbbase.validate = lambda node, ref=None: None
-    try:
-        yield
-    finally:
-        nbbase.validate = validate
-
-
-def execute_missing(pages: list[Path], workers: int) -> bool:
-    """Execute the pages missing from the cache; False if one of them fails."""
     conf = _settings()
-    manifest = _manifest(conf.nb_execution_cache_path)
-    known = set(manifest.read_text().split()) if manifest.exists() else set()
-    texts = {page: page.read_text(encoding="utf-8") for page in pages}
-    unknown = [page for page in pages if _page_hash(texts[page]) not in known]
-    if not unknown:
-        return True  # every page's outputs are cached: nothing to read or run
-
-    import notebooks  # noqa: PLC0415 (docs/_ext, on sys.path once conf is loaded)
-    from jupyter_cache import get_cache  # noqa: PLC0415
-    from jupyter_cache.base import CacheBundleIn  # noqa: PLC0415
-
-    cache = get_cache(conf.nb_execution_cache_path)
-    cache.list_cache_records()  # creates the database tables in this process only
-    todo: dict[str, tuple[Path, Any]] = {}
     extensions = set(conf.myst_enable_extensions)
-    with _unvalidated_cells():
-        read = {
-            page: notebooks.read_page(page, texts[page], extensions) for page in unknown
-        }
-    digests = {}
-    for page, nb in read.items():
-        notebooks.store(conf.BUILD, texts[page], lambda nb=nb: nb)
-        # Pages without code go through too: MyST-NB would otherwise start a
-        # kernel for them, in both Sphinx processes at once.
-        _, digest = digests[page] = cache.create_hashed_notebook(nb)
-        if digest in todo:
+    jobs: dict[str, Job] = {}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if index.cached(text):
             continue
-        try:
-            cache.match_cache_notebook(nb)
-        except KeyError:
-            todo[digest] = (page, nb)
-    # A notebook without code needs no kernel: it is its own executed copy.
-    for digest, (page, nb) in list(todo.items()):
-        if not any(cell.cell_type == "code" for cell in nb.cells):
-            cache.cache_notebook_bundle(
-                CacheBundleIn(nb, str(page)), check_validity=False, overwrite=True
-            )
-            del todo[digest]
-    if not todo:
-        _remember(manifest, known, texts, list(read))
-        return True
-
-    start = time.perf_counter()
-    print(f"executing {len(todo)} notebook(s), {workers} at a time", flush=True)
-    _preload()
-    manager = _forked_kernel_manager()
-    jobs = []
+        nb = notebooks.read_page(page, text, extensions)
+        notebooks.store(conf.BUILD, text, lambda nb=nb: nb)
+        _, digest = cache.create_hashed_notebook(nb)
+        if digest in index.sound:
+            index.add(text, digest)
+        elif not any(cell.cell_type == "code" for cell in nb.cells):
+            index.add(text, exec_cache.store(cache, nb, str(page), {}))
+        elif digest in jobs:
+            jobs[digest].twins.append(page)
+        else:
+            jobs[digest] = Job(page, text, nb, [page])
     # Longest first (by code size), so that no long page starts last.
-    by_size = sorted(
-        todo.values(),
+    return sorted(
+        jobs.values(),
         key=lambda job: (
-            -sum(len(c.source) for c in job[1].cells if c.cell_type == "code")
+            -sum(len(c.source) for c in job.nb.cells if c.cell_type == "code")
         ),
     )
-    for page, nb in by_size:
-        km = manager(kernel_name="python3")
-        km.fork()
-        jobs.append((page, nb, km))
-    results = asyncio.run(_execute_all(jobs, workers, conf.nb_execution_timeout))
-    ok = True
-    for page, nb, seconds, error in results:
-        name = os.path.relpath(page, DOCS)
-        if error is not None:
-            ok = False
-            print(f"\nERROR: executing docs/{name} failed:\n{error}", file=sys.stderr)
-            continue
-        cache.cache_notebook_bundle(
-            CacheBundleIn(nb, str(page), data={"execution_seconds": seconds}),
-            check_validity=False,
-            overwrite=True,
-        )
-        print(f"executed docs/{name} in {seconds:.1f} s", flush=True)
+
+
+def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -> bool:
+    """Execute the pages whose outputs the cache lacks; False if one fails.
+
+    Raises :class:`Interrupted` (after stopping every kernel) on SIGINT or
+    SIGTERM.  Every notebook that succeeded is cached, whatever happens next.
+    """
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive int, got {workers!r}")
+    conf = _settings()
+    cache_path = Path(conf.nb_execution_cache_path)
+    cache, sound = exec_cache.open_cache(cache_path)
+    index = exec_cache.PageIndex(cache_path, sound)
+    run = Run(cache, index, keep_going, [], [])
+    try:
+        jobs = _read_jobs(pages, cache, index)
+        if not jobs:
+            return True
+        start = time.perf_counter()
+        print(f"executing {len(jobs)} notebook(s), {workers} at a time", flush=True)
+        if kernels.use_fork():
+            kernels.preload()
+        got = asyncio.run(_execute_all(run, jobs, workers, conf.nb_execution_timeout))
+    finally:
+        index.save()
+    if got:
+        raise Interrupted(got)
+    failed = [o for o in run.outcomes if o.status != SUCCEEDED]
+    skipped = len(jobs) - len(run.outcomes)
     print(f"execution: {time.perf_counter() - start:.1f} s", flush=True)
-    failed = {page for page, _, _, error in results if error is not None}
-    _remember(
-        manifest, known, texts, {p: nb for p, nb in read.items() if p not in failed}
-    )
-    return ok
-
-
-def _remember(
-    manifest: Path, known: set[str], texts: dict[Path, str], cached: list[Path]
-) -> None:
-    """Add the pages whose outputs are now cached to the manifest."""
-    hashes = known | {_page_hash(texts[page]) for page in cached}
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    manifest.write_text("\n".join(sorted(hashes)) + "\n")
+    if failed:
+        exec_cache.say(
+            f"{len(failed)} notebook(s) failed"
+            + (
+                f", {skipped} not executed (stopped at the first failure)"
+                if skipped
+                else ""
+            )
+            + ": "
+            + ", ".join(_display(o.page) for o in failed)
+        )
+    return not failed

@@ -23,6 +23,8 @@ from typing import Any
 import nbformat
 from sphinx.application import Sphinx
 
+from layout import BUILD
+
 FORMAT = "1"  # bump when the notebook layout changes
 
 
@@ -81,7 +83,7 @@ def _page_context(
     if source.suffix != ".md":
         return
     text = source.read_text(encoding="utf-8")
-    build_dir = Path(app.doctreedir).parent.parent
+    build_dir = Path(app.config.d2l_build_dir)
     extensions = set(app.config.myst_enable_extensions)
     result = store(build_dir, text, lambda: read_page(source, text, extensions))
     if not result:
@@ -94,5 +96,9 @@ def _page_context(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # The build folder (set in docs/conf.py from docs/_ext/layout.py), not a
+    # guess from the doctree folder: a plain ``sphinx-build`` with any output
+    # folder keeps its notebooks in the build tree, never in the sources.
+    app.add_config_value("d2l_build_dir", str(BUILD), "env", str)
     app.connect("html-page-context", _page_context)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,248 @@
+"""Start and stop the IPython kernels that execute the book's notebooks.
+
+Two ways to get a kernel, the same way to talk to it (nbclient over zmq):
+
+- **forked** (Linux, the default): this process has imported Python, IPython,
+  PyTorch and Matplotlib once; each kernel is a ``fork`` of it, so it starts
+  warm.  jupyter_client cannot manage such a kernel (it only launches
+  programs), so :class:`ForkedKernelManager` does: the kernel runs in its own
+  process group, and stopping it is SIGTERM to the group, a timed wait, then
+  SIGKILL to the group, so subprocesses a cell started die with it;
+- **launched** (elsewhere, where ``fork`` is missing or unsafe, or when
+  ``D2L_EXECUTOR=launch``): jupyter_client's own ``AsyncKernelManager``
+  starts ``python -m ipykernel`` in a new session.
+
+Every kernel gets a random HMAC key, a connection file and IPC sockets in
+Jupyter's runtime folder, all removed when it stops (even if it never ran),
+and a limited number of threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import uuid
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.paths import jupyter_runtime_dir
+
+# Seconds a kernel gets to exit after SIGTERM before its group gets SIGKILL.
+STOP_GRACE = 2.0
+_POLL = 0.02
+# Environment variables that cap the thread pools of the numeric libraries.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def use_fork() -> bool:
+    """True where kernels are forked: Linux, unless ``D2L_EXECUTOR=launch``."""
+    choice = os.environ.get("D2L_EXECUTOR", "")
+    if choice not in ("", "fork", "launch"):
+        raise ValueError(f"D2L_EXECUTOR must be 'fork' or 'launch', got {choice!r}")
+    if choice == "launch":
+        return False
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+def _ipc_names() -> tuple[str, str]:
+    """A fresh connection file and IPC socket prefix in the runtime folder."""
+    runtime = jupyter_runtime_dir()
+    os.makedirs(runtime, exist_ok=True)
+    stem = os.path.join(runtime, f"kernel-d2l-{uuid.uuid4().hex}")
+    return f"{stem}.json", f"{stem}-ipc"
+
+
+def describe_status(code: int, exited: bool) -> str:
+    """'exited with status 1' or 'killed by signal SIGSEGV'."""
+    if exited:
+        return f"exited with status {code}"
+    try:
+        return f"killed by signal {signal.Signals(code).name}"
+    except ValueError:
+        return f"killed by signal {code}"
+
+
+def _run_kernel(connection_file: str, cwd: str, parent: int, threads: int) -> None:
+    """In the forked child: become an IPython kernel, then exit.
+
+    The child leaves the parent's event loop, signal wake-up socket and signal
+    handlers behind first.  Naming the parent makes the kernel exit if the
+    build dies (and keeps it from printing how to connect to it).
+    """
+    status = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+        os.chdir(cwd)
+        limit_threads(threads)
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(["-f", connection_file, f"--IPKernelApp.parent_handle={parent}"])
+        app.start()
+        status = 0
+    finally:
+        # Skip the parent's atexit handlers and buffered output.
+        os._exit(status)
+
+
+def limit_threads(threads: int) -> None:
+    """Cap this process's numeric libraries at ``threads`` threads."""
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
+class ForkedKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    """Manage a kernel forked from this process rather than launched."""
+
+    pid: int | None = None
+    exit_description: str = ""
+    folder: str | None = None
+
+    def fork(self, threads: int) -> None:
+        """Write the connection file, then fork the kernel into its own group."""
+        self.transport = "ipc"
+        self.connection_file, self.ip = _ipc_names()
+        # The manager's own writer: the session's random key, and it records
+        # that the file is its own, so cleanup_connection_file removes it.
+        self.write_connection_file()
+        self.folder = tempfile.mkdtemp(prefix="d2l-prep-exec-")
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            os.setpgid(0, 0)
+            _run_kernel(self.connection_file, self.folder, parent, threads)
+        try:
+            os.setpgid(pid, pid)  # also here: no race with a kill of the group
+        except OSError:
+            pass  # the child did it first, or has already exited
+        self.pid = pid
+
+    @property
+    def has_kernel(self) -> bool:
+        return self.pid is not None
+
+    def _exited(self) -> bool:
+        """True once the kernel has exited (it stays a zombie until reaped)."""
+        if self.pid is None:
+            return True
+        info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        if info is None:
+            return False
+        exited = info.si_code == os.CLD_EXITED
+        self.exit_description = describe_status(info.si_status, exited)
+        return True
+
+    async def _async_is_alive(self) -> bool:
+        return not self._exited()
+
+    is_alive = _async_is_alive
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.pid is not None:
+            os.kill(self.pid, signal.SIGINT)
+
+    interrupt_kernel = _async_interrupt_kernel
+
+    def _signal_group(self, signum: int) -> None:
+        # The kernel is not reaped yet, so its group id cannot have been reused.
+        assert self.pid is not None
+        try:
+            os.killpg(self.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    async def terminate(self) -> None:
+        """SIGTERM to the kernel's group, a timed wait, SIGKILL, then clean up.
+
+        The event loop never blocks: the wait polls.  If this task is
+        cancelled meanwhile, the group is killed at once.
+        """
+        try:
+            if self.pid is not None:
+                self._signal_group(signal.SIGTERM)
+                waited = 0.0
+                while not self._exited() and waited < STOP_GRACE:
+                    await asyncio.sleep(_POLL)
+                    waited += _POLL
+        finally:
+            self.kill_now()
+
+    def kill_now(self) -> None:
+        """SIGKILL the kernel's group, reap it and remove its files."""
+        if self.pid is not None:
+            self._signal_group(signal.SIGKILL)
+            try:
+                os.waitpid(self.pid, 0)  # immediate: the kernel got SIGKILL
+            except ChildProcessError:
+                pass
+            self.pid = None
+        self.cleanup_connection_file()
+        self.cleanup_ipc_files()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+class LaunchedKernel:
+    """A kernel launched by jupyter_client (the portable path)."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.folder = tempfile.mkdtemp(prefix="d2l-prep-exec-")
+        self.km = AsyncKernelManager(kernel_name="python3")
+        if os.name == "posix":
+            self.km.transport = "ipc"
+            self.km.connection_file, self.km.ip = _ipc_names()
+        self.exit_description = ""
+
+    async def start(self) -> None:
+        env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(self.threads))}
+        await self.km.start_kernel(env=env, cwd=self.folder)
+
+    async def terminate(self) -> None:
+        """Stop the kernel (jupyter_client kills its process group) and clean up."""
+        try:
+            if self.km.has_kernel:
+                code = (
+                    self.km.provisioner.process.poll() if self.km.provisioner else None
+                )
+                if code is not None:
+                    self.exit_description = describe_status(abs(code), code >= 0)
+                await self.km.shutdown_kernel(now=True)
+        finally:
+            self.km.cleanup_resources()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def preload() -> None:
+    """Import, once, what every page's kernel imports anyway (before forking)."""
+    # A fresh kernel selects Matplotlib's inline backend through this variable
+    # before anything imports Matplotlib; the forked kernels must inherit it.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    import importlib
+
+    for name in ("numpy", "torch", "matplotlib.pyplot", "ipykernel.kernelapp"):
+        importlib.import_module(name)
+    try:
+        importlib.import_module("d2l_prep")
+    except ImportError:
+        pass  # a book without the package (e.g. a test's small book)
+
+
+def kernel_exit(km: Any) -> str:
+    """How a stopped or dead kernel ended, if known."""
+    if isinstance(km, ForkedKernelManager):
+        km._exited()
+    return str(getattr(km, "exit_description", ""))
