@@ -88,6 +88,7 @@ html_show_sourcelink = False
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 
+
 def language_settings(book: str) -> dict[str, object]:
     """Return the settings that differ between the English and Chinese books."""
     if book not in BOOKS:

@@ -11,11 +11,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-BOOKS = ("en", "zh")
-BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
-HTML = BUILD / "html"
-# The book tooling (cell reader, #@save tool) lives beside the build engine.
+# The book tooling (cell reader, #@save tool) lives beside the build engine,
+# with the build folder and the list of books (docs/_ext/layout.py).
 sys.path.insert(0, str(DOCS / "_ext"))
+
+import layout  # noqa: E402
+
+BOOKS = tuple(layout.BOOKS)
+BUILD = layout.BUILD
+HTML = BUILD / "html"
 
 
 _build_failure: list[str] = []

@@ -14,7 +14,8 @@ workers, not the pages.  Kernels are forked warm where possible (see
 ``ExecutorRunResult`` but with the reason: succeeded, a failed cell (page,
 cell, line in the ``.md`` file, traceback), a dead kernel (exit status or
 signal), a timeout, or an output too large.  By default the first failure
-stops the run at once; ``keep_going`` runs every page.  SIGINT and SIGTERM stop
+starts no new kernel (the running ones finish and are cached), so the
+build fails within the time of one page; ``keep_going`` runs every page.  SIGINT and SIGTERM stop
 every kernel and raise :class:`Interrupted`.
 """
 
@@ -98,11 +99,6 @@ def _display(page: Path) -> str:
         return str(page)
 
 
-def _plain(text: str) -> str:
-    """Drop ANSI colours unless the error stream is a terminal."""
-    return text if sys.stderr.isatty() else _ANSI.sub("", text)
-
-
 def _locate(job: Job, nb_index: int | None) -> tuple[int | None, int | None, int]:
     """(code cell number, fence line, line of the cell's first code line)."""
     if nb_index is None:
@@ -153,12 +149,12 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
     status, detail = SUCCEEDED, ""
     try:
         await (stopper.start() if stopper is not km else _forked(km, threads))
-        await client.async_execute()
+        await _execute_cells(client)
     except CellTimeoutError as error:
         status, detail = TIMEOUT, str(error)
     except CellExecutionError as error:
         status, detail = FAILED, str(error)
-    except RuntimeError as error:  # nbclient's DeadKernelError and kin
+    except Exception as error:  # nbclient's DeadKernelError, zmq errors, ...
         status, detail = FAILED, f"{type(error).__name__}: {error}"
         if not await km.is_alive():
             status = DIED
@@ -174,13 +170,37 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         size = len(json.dumps(job.nb.cells[index].outputs))
         detail = f"its output is {size:,} bytes, over the limit of {OUTPUT_LIMIT:,}"
     number, line, first = _locate(job, index)
+    detail = _ANSI.sub("", detail)  # colours would hide "Cell In[4], line 2"
     if first:
         detail = _IPYTHON_CELL.sub(
             lambda m: f"{_display(job.page)}:{first + int(m[1]) - 1}", detail
         )
-    return Outcome(
-        job.page, status, time.perf_counter() - start, number, line, _plain(detail)
+    return Outcome(job.page, status, time.perf_counter() - start, number, line, detail)
+
+
+async def _execute_cells(client: Any) -> None:
+    """What ``NotebookClient.async_execute`` does, minus its process-wide parts.
+
+    ``async_execute`` registers an ``atexit`` cleanup and installs (then
+    removes, restoring the defaults) SIGINT and SIGTERM handlers on the event
+    loop for each notebook: with several notebooks at once, they would replace
+    the build's own handlers.  So this drives the same public steps itself.
+    """
+    from jupyter_core.utils import ensure_async
+
+    client.kc = client.km.client()
+    await ensure_async(client.kc.start_channels())
+    await ensure_async(client.kc.wait_for_ready(timeout=client.startup_timeout))
+    client.kc.allow_stdin = False
+    info = await client.async_wait_for_reply(
+        await ensure_async(client.kc.kernel_info())
     )
+    if info is not None and "language_info" in info["content"]:
+        client.nb.metadata["language_info"] = info["content"]["language_info"]
+    for index, cell in enumerate(client.nb.cells):
+        await client.async_execute_cell(
+            cell, index, execution_count=client.code_cells_executed + 1
+        )
 
 
 async def _forked(km: Any, threads: int) -> None:
@@ -196,15 +216,15 @@ class Run:
     keep_going: bool
     outcomes: list[Outcome]
     tasks: list[asyncio.Task[None]]
+    stopped: bool = False
 
     def finish(self, job: Job, outcome: Outcome) -> None:
         """Cache a success at once; report a failure at once."""
         self.outcomes.append(outcome)
         if outcome.status != SUCCEEDED:
             exec_cache.say(f"\nERROR: executing {outcome.describe()}")
-            if not self.keep_going:
-                for task in self.tasks:
-                    task.cancel()
+            # No new kernel starts; the running ones finish and are cached.
+            self.stopped = not self.keep_going
             return
         data = {"execution_seconds": outcome.seconds}
         hashkey = exec_cache.store(self.cache, job.nb, str(job.page), data)
@@ -222,7 +242,8 @@ async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) ->
 
     async def one(job: Job) -> None:
         async with slots:  # the kernel starts only when a slot is free
-            run.finish(job, await _run_one(job, timeout, threads))
+            if not run.stopped:
+                run.finish(job, await _run_one(job, timeout, threads))
 
     def on_signal(signum: int) -> None:
         if not got:

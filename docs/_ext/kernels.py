@@ -12,8 +12,8 @@ Two ways to get a kernel, the same way to talk to it (nbclient over zmq):
   ``D2L_EXECUTOR=launch``): jupyter_client's own ``AsyncKernelManager``
   starts ``python -m ipykernel`` in a new session.
 
-Every kernel gets a random HMAC key, a connection file and IPC sockets in
-Jupyter's runtime folder, all removed when it stops (even if it never ran),
+Every kernel gets a random HMAC key, a connection file and IPC sockets in a
+private temporary folder, all removed when it stops (even if it never ran),
 and a limited number of threads.
 """
 
@@ -25,11 +25,9 @@ import shutil
 import signal
 import sys
 import tempfile
-import uuid
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.paths import jupyter_runtime_dir
 
 # Seconds a kernel gets to exit after SIGTERM before its group gets SIGKILL.
 STOP_GRACE = 2.0
@@ -48,12 +46,18 @@ def use_fork() -> bool:
     return hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
-def _ipc_names() -> tuple[str, str]:
-    """A fresh connection file and IPC socket prefix in the runtime folder."""
-    runtime = jupyter_runtime_dir()
-    os.makedirs(runtime, exist_ok=True)
-    stem = os.path.join(runtime, f"kernel-d2l-{uuid.uuid4().hex}")
-    return f"{stem}.json", f"{stem}-ipc"
+def _private_folder() -> str:
+    """A new folder only this user can enter, for one kernel's connection.
+
+    It holds the connection file and the IPC sockets, and is removed with
+    them.  A socket's path must stay under ~100 bytes, so a deep temporary
+    folder (``TMPDIR``) gives way to ``/tmp``.
+    """
+    folder = tempfile.mkdtemp(prefix="d2l-kernel-")
+    if len(folder) > 80 and os.path.isdir("/tmp"):
+        os.rmdir(folder)
+        folder = tempfile.mkdtemp(prefix="d2l-kernel-", dir="/tmp")
+    return folder
 
 
 def describe_status(code: int, exited: bool) -> str:
@@ -109,13 +113,15 @@ class ForkedKernelManager(AsyncKernelManager):  # type: ignore[misc]
     pid: int | None = None
     exit_description: str = ""
     folder: str | None = None
+    private: str | None = None
 
     def fork(self, threads: int) -> None:
         """Write the connection file, then fork the kernel into its own group."""
+        self.private = _private_folder()
         self.transport = "ipc"
-        self.connection_file, self.ip = _ipc_names()
-        # The manager's own writer: the session's random key, and it records
-        # that the file is its own, so cleanup_connection_file removes it.
+        self.connection_file = os.path.join(self.private, "kernel.json")
+        self.ip = os.path.join(self.private, "ipc")
+        # The manager's own writer: the session's random HMAC key.
         self.write_connection_file()
         self.folder = tempfile.mkdtemp(prefix="d2l-prep-exec-")
         parent = os.getpid()
@@ -188,11 +194,10 @@ class ForkedKernelManager(AsyncKernelManager):  # type: ignore[misc]
             except ChildProcessError:
                 pass
             self.pid = None
-        self.cleanup_connection_file()
-        self.cleanup_ipc_files()
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+        for folder in (self.folder, self.private):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.folder = self.private = None
 
 
 class LaunchedKernel:
@@ -201,10 +206,12 @@ class LaunchedKernel:
     def __init__(self, threads: int) -> None:
         self.threads = threads
         self.folder = tempfile.mkdtemp(prefix="d2l-prep-exec-")
+        self.private = _private_folder()
         self.km = AsyncKernelManager(kernel_name="python3")
+        self.km.connection_file = os.path.join(self.private, "kernel.json")
         if os.name == "posix":
             self.km.transport = "ipc"
-            self.km.connection_file, self.km.ip = _ipc_names()
+            self.km.ip = os.path.join(self.private, "ipc")
         self.exit_description = ""
 
     async def start(self) -> None:
@@ -223,7 +230,8 @@ class LaunchedKernel:
                 await self.km.shutdown_kernel(now=True)
         finally:
             self.km.cleanup_resources()
-            shutil.rmtree(self.folder, ignore_errors=True)
+            for folder in (self.folder, self.private):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def preload() -> None:

@@ -1,0 +1,201 @@
+"""The build engine under faults, on a small throw-away book (see engine_book.py).
+
+Each test builds two short pages per language in a temporary folder: a dead
+kernel, a cell that ignores SIGTERM, a damaged cache, an interrupted build and
+two builds at once must each end in a named failure or a correct build, with
+no process and no connection file left behind.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from engine_book import SmallBook, page
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> SmallBook:
+    return SmallBook(tmp_path)
+
+
+def assert_clean(book: SmallBook) -> None:
+    assert book.leftover_processes() == []
+    assert book.leftover_files() == []
+
+
+def assert_good_build(book: SmallBook) -> str:
+    result = book.build()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for language in ("en", "zh"):
+        assert "alpha 2" in book.html(language, "alpha")
+        assert "beta 42" in book.html(language, "beta")
+    return result.stdout + result.stderr
+
+
+def executed(log: str) -> list[str]:
+    return re.findall(r"^executed (\S+) in", log, flags=re.MULTILINE)
+
+
+def test_a_cold_build_then_a_no_op_build(book: SmallBook) -> None:
+    log = assert_good_build(book)
+    assert sorted(executed(log)) == ["docs/en/alpha.md", "docs/en/beta.md"]
+    assert executed(assert_good_build(book)) == []
+    assert_clean(book)
+
+
+def test_a_dead_kernel_fails_the_build_naming_the_page(book: SmallBook) -> None:
+    book.write("beta.md", page("Beta", "import os\nos._exit(1)"))
+    result = book.build("--keep-going")
+    assert result.returncode == 1
+    assert "docs/en/beta.md" in result.stderr
+    assert "kernel died (exited with status 1)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_clean(book)
+    # alpha succeeded and was cached: the next build executes beta only.
+    book.write("beta.md", page("Beta", "x = 21", "print('beta', 2 * x)"))
+    assert executed(assert_good_build(book)) == ["docs/en/beta.md"]
+
+
+def test_a_failing_cell_is_named_by_its_line_without_colour(book: SmallBook) -> None:
+    book.write("beta.md", page("Beta", "x = 1", "y = 2\nraise ValueError('broken')"))
+    result = book.build()
+    assert result.returncode == 1
+    text = (book.docs / "en" / "beta.md").read_text(encoding="utf-8").splitlines()
+    fence = [n for n, line in enumerate(text, 1) if "{code-cell}" in line][1]
+    assert f"docs/en/beta.md:{fence} (code cell 2)" in result.stderr
+    assert f"docs/en/beta.md:{fence + 2}" in result.stderr  # the raising line
+    assert "ValueError: broken" in result.stderr
+    assert "\x1b[" not in result.stderr
+    # The zh twin was not recorded as executed: building zh alone runs it.
+    again = book.build("zh")
+    assert again.returncode == 1
+    assert "docs/zh/beta.md" in again.stderr
+    assert_clean(book)
+
+
+def test_a_cell_that_ignores_sigterm_does_not_hang_the_build(book: SmallBook) -> None:
+    with (book.docs / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write("\nnb_execution_timeout = 5\n")
+    cell = (
+        "import signal, subprocess\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "child = subprocess.Popen(['sleep', '600'])\n"
+        "while True:\n"
+        "    pass"
+    )
+    book.write("beta.md", page("Beta", cell))
+    result = book.build()
+    assert result.returncode == 1
+    assert "docs/en/beta.md" in result.stderr
+    assert "timed out" in result.stderr
+    assert_clean(book)  # the kernel and its `sleep` were killed
+
+
+def test_an_output_over_the_limit_fails_the_page(book: SmallBook) -> None:
+    book.write("beta.md", page("Beta", "print('x' * 2_000_000)"))
+    result = book.build()
+    assert result.returncode == 1
+    assert "docs/en/beta.md" in result.stderr
+    assert "output too large" in result.stderr
+
+
+def _cache_dir(book: SmallBook) -> Path:
+    (folder,) = (book.build_dir / ".jupyter_cache").iterdir()
+    return folder
+
+
+def test_a_truncated_database_is_discarded(book: SmallBook) -> None:
+    assert_good_build(book)
+    database = _cache_dir(book) / "global.db"
+    database.write_bytes(database.read_bytes()[:100])
+    log = assert_good_build(book)
+    assert "is damaged" in log
+    assert sorted(executed(log)) == ["docs/en/alpha.md", "docs/en/beta.md"]
+    assert executed(assert_good_build(book)) == []
+
+
+def test_a_record_without_its_notebook_is_dropped(book: SmallBook) -> None:
+    assert_good_build(book)
+    with sqlite3.connect(_cache_dir(book) / "global.db") as db:
+        (hashkey,) = db.execute(
+            "SELECT hashkey FROM nbcache WHERE uri LIKE '%beta.md'"
+        ).fetchone()
+    for item in (_cache_dir(book) / "executed" / hashkey).iterdir():
+        item.unlink()
+    log = assert_good_build(book)
+    assert "beta.md has no notebook file" in log
+    assert executed(log) == ["docs/en/beta.md"]
+
+
+@pytest.mark.parametrize(("signum", "status"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_mid_build_stops_everything(
+    book: SmallBook, signum: str, status: int
+) -> None:
+    flag = book.root / "beta-started"
+    cell = (
+        "import pathlib, signal, subprocess, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "child = subprocess.Popen(['sleep', '600'])\n"
+        f"pathlib.Path({str(flag)!r}).touch()\n"
+        "time.sleep(600)"
+    )
+    book.write("beta.md", page("Beta", cell))
+    build = book.start()
+    while not flag.exists() and build.poll() is None:
+        time.sleep(0.1)
+    build.send_signal(getattr(signal, signum))
+    out, err = build.communicate(timeout=120)
+    assert build.returncode == status, err[-3000:]
+    assert err.strip().splitlines()[-1] == f"build stopped by {signum}"
+    assert "Traceback" not in err
+    assert_clean(book)
+    book.write("beta.md", page("Beta", "x = 21", "print('beta', 2 * x)"))
+    assert "docs/en/beta.md" in executed(assert_good_build(book))
+
+
+def test_two_builds_at_once_share_the_cache_safely(book: SmallBook) -> None:
+    first, second = book.start(), book.start()
+    logs = [p.communicate(timeout=600) for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], logs
+    assert any("another build holds" in out for out, _ in logs)
+    everything = "".join(out for out, _ in logs)
+    assert sorted(executed(everything)) == ["docs/en/alpha.md", "docs/en/beta.md"]
+    assert executed(assert_good_build(book)) == []
+    assert_clean(book)
+
+
+def test_books_that_differ_fail_before_any_kernel_starts(book: SmallBook) -> None:
+    book.write("beta.md", page("Beta", "x = 22", "print('beta', 2 * x)"), ("zh",))
+    book.write("gamma.md", page("Gamma", "1"), ("en",))
+    result = book.build()
+    assert result.returncode == 1
+    assert "docs/en/gamma.md has no twin" in result.stderr
+    assert "docs/en/beta.md:12 and docs/zh/beta.md:12: code cell 1 differs" in (
+        result.stderr
+    )
+    assert "executing" not in result.stdout
+
+
+def test_launched_kernels_give_the_same_pages(book: SmallBook, tmp_path: Path) -> None:
+    book.write(
+        "beta.md",
+        page("Beta", "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2]);"),
+    )
+    forked = book.build()
+    assert forked.returncode == 0, forked.stderr[-3000:]
+    pages = {b: book.html(b, "beta") for b in ("en", "zh")}
+    book.build_dir = tmp_path / "launched"
+    launched = book.build(D2L_EXECUTOR="launch")
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    assert {b: book.html(b, "beta") for b in ("en", "zh")} == pages
+    images = sorted((tmp_path / "build" / "html" / "en" / "_images").iterdir())
+    assert [p.read_bytes() for p in images] == [
+        (book.build_dir / "html" / "en" / "_images" / p.name).read_bytes()
+        for p in images
+    ]
+    assert_clean(book)
