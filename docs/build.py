@@ -27,7 +27,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"books must be among {tuple(BOOKS)}, got {unknown}")
     books = tuple(args.books) or tuple(BOOKS)
-    previous: dict[int, Callable[..., object] | int | None] = {}
+    previous: dict[signal.Signals, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous[signum] = signal.signal(signum, _raise_interrupted)
     try:

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+
+import layout
 from engine_book import SmallBook, page
 
 
@@ -199,3 +203,76 @@ def test_launched_kernels_give_the_same_pages(book: SmallBook, tmp_path: Path) -
         for p in images
     ]
     assert_clean(book)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "_build" not in p.parts and "__pycache__" not in p.parts
+    }
+
+
+def test_plain_sphinx_build_writes_nothing_into_the_sources(book: SmallBook) -> None:
+    sources = {"docs": _tree(book.docs), "src": _tree(book.root / "src")}
+    env = book.env()
+    del env["D2L_BUILD_DIR"]  # the default build folder, docs/_build
+    out = book.root / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "docs/en", str(out)],
+        cwd=book.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "alpha 2" in (out / "alpha.html").read_text(encoding="utf-8")
+    assert {"docs": _tree(book.docs), "src": _tree(book.root / "src")} == sources
+    # Nothing beside the output either (MyST-NB's jupyter_execute included).
+    assert {p.name for p in book.root.iterdir()} <= {
+        "docs",
+        "out",
+        "runtime",
+        "src",
+        "tmp",
+    }
+    assert book.leftover_processes() == []
+
+
+def test_a_changed_library_version_changes_the_cache_key() -> None:
+    inputs = layout.execution_inputs()
+    assert set(inputs) == {"python", *layout.KEY_PACKAGES}
+    assert layout.execution_key(inputs) == layout.execution_key(dict(inputs))
+    for name in inputs:
+        changed = {**inputs, name: inputs[name] + ".post1"}
+        assert layout.execution_key(changed) != layout.execution_key(inputs), name
+
+
+def test_the_cache_key_covers_the_runtime_package_not_the_tooling(
+    tmp_path: Path,
+) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "mod.py").write_text("x = 1\n")
+    rc = tmp_path / "matplotlibrc"
+    rc.write_text("figure.dpi: 72\n")
+    sources = (package, rc)
+    key = layout.execution_key(sources=sources, root=tmp_path)
+    (package / "mod.py").write_text("x = 2\n")
+    assert layout.execution_key(sources=sources, root=tmp_path) != key
+    # The tooling (docs/_ext) is not among the key's sources.
+    assert all("_ext" not in p.parts for p in layout.KEY_SOURCES)
+
+
+def test_the_ipc_default_for_myst_nb_kernels_is_in_place() -> None:
+    """kernel_ipc patches jupyter_client's defaults: pin what it relies on."""
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
+
+    import kernel_ipc
+
+    kernel_ipc.use_ipc_transport()
+    for cls in (KernelManager, AsyncKernelManager):
+        manager = cls()
+        assert manager.transport == "ipc"
+        assert Path(manager.ip).is_absolute()

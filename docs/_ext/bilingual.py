@@ -53,13 +53,11 @@ def _own_output_folder(app: Sphinx) -> None:
     MyST-NB writes them to ``<outdir>/../jupyter_execute``, which both books
     share (``_build/html``) and which would be published with the site.
     """
-    config = app.env.mystnb_config
-    folder = (
-        Path(app.doctreedir).parent.parent
-        / "jupyter_execute"
-        / app.config.bilingual_book
-    )
-    app.env.mystnb_config = config.copy(output_folder=str(folder.resolve()))
+    # MyST-NB keeps its configuration on the environment (no typed attribute).
+    config = getattr(app.env, "mystnb_config")  # noqa: B009
+    book = app.config.bilingual_book
+    folder = Path(app.config.d2l_build_dir) / "jupyter_execute" / book
+    setattr(app.env, "mystnb_config", config.copy(output_folder=str(folder.resolve())))  # noqa: B010
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -76,7 +76,8 @@ def store(cache: JupyterCacheBase, nb: Any, uri: str, data: dict[str, Any]) -> s
     path = _notebook_file(cache, hashkey)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(nbformat.writes(hashed, nbformat.NO_CONVERT), "utf-8")
+    text = nbformat.writes(hashed, nbformat.NO_CONVERT)  # type: ignore[no-untyped-call]
+    temporary.write_text(text, "utf-8")
     os.replace(temporary, path)
     try:
         old = NbCacheRecord.record_from_hashkey(hashkey, cache.db)

@@ -28,6 +28,7 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -264,6 +265,10 @@ async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) ->
     return got[0] if got else 0
 
 
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
 def _settings() -> Any:
     """The shared Sphinx configuration (also sets the kernels' environment)."""
     if str(DOCS) not in sys.path:
@@ -290,7 +295,7 @@ def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> li
         if index.cached(text):
             continue
         nb = notebooks.read_page(page, text, extensions)
-        notebooks.store(conf.BUILD, text, lambda nb=nb: nb)
+        notebooks.store(conf.BUILD, text, _constant(nb))
         _, digest = cache.create_hashed_notebook(nb)
         if digest in index.sound:
             index.add(text, digest)

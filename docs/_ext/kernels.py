@@ -90,8 +90,9 @@ def _run_kernel(connection_file: str, cwd: str, parent: int, threads: int) -> No
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(["-f", connection_file, f"--IPKernelApp.parent_handle={parent}"])
-        app.start()
+        handle = f"--IPKernelApp.parent_handle={parent}"
+        app.initialize(["-f", connection_file, handle])  # type: ignore[no-untyped-call]
+        app.start()  # type: ignore[no-untyped-call]
         status = 0
     finally:
         # Skip the parent's atexit handlers and buffered output.
@@ -107,7 +108,7 @@ def limit_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-class ForkedKernelManager(AsyncKernelManager):  # type: ignore[misc]
+class ForkedKernelManager(AsyncKernelManager):
     """Manage a kernel forked from this process rather than launched."""
 
     pid: int | None = None
@@ -222,9 +223,8 @@ class LaunchedKernel:
         """Stop the kernel (jupyter_client kills its process group) and clean up."""
         try:
             if self.km.has_kernel:
-                code = (
-                    self.km.provisioner.process.poll() if self.km.provisioner else None
-                )
+                process = getattr(self.km.provisioner, "process", None)
+                code = process.poll() if process is not None else None
                 if code is not None:
                     self.exit_description = describe_status(abs(code), code >= 0)
                 await self.km.shutdown_kernel(now=True)

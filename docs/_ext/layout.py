@@ -47,6 +47,7 @@ def execution_inputs() -> dict[str, str]:
 def execution_key(
     inputs: dict[str, str] | None = None,
     sources: tuple[Path, ...] = KEY_SOURCES,
+    root: Path = ROOT,
 ) -> str:
     """A short hash of the execution inputs and the sources the pages import."""
     digest = hashlib.sha256()
@@ -56,7 +57,7 @@ def execution_key(
     for source in sources:
         files += sorted(source.rglob("*.py")) if source.is_dir() else [source]
     for path in files:
-        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

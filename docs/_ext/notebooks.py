@@ -43,7 +43,7 @@ def notebook_text(nb: Any) -> str:
     nb.metadata["language_info"] = {"name": "python"}
     for number, cell in enumerate(nb.cells):
         cell.id = f"cell-{number}"
-    return str(nbformat.writes(nb)) + "\n"
+    return str(nbformat.writes(nb)) + "\n"  # type: ignore[no-untyped-call]
 
 
 def read_page(source: Path, text: str, extensions: set[str]) -> Any:

@@ -53,7 +53,7 @@ class MoveSolutionCells(SphinxTransform):
             parent = cell.parent
             index = parent.index(cell)
             previous = parent[index - 1] if index > 0 else None
-            if not _is_solution_dropdown(previous):
+            if previous is None or not _is_solution_dropdown(previous):
                 logger.warning(
                     "a cell tagged 'solution' must follow a ':::{dropdown}' with "
                     "':class-container: solution'",
