@@ -12,7 +12,19 @@ working tree and its ``docs/_build`` are never touched.  Printed figures:
   ``cold / (pages with code × import time)`` (target ≤ 1.0),
 - the import overhead of ``d2l_prep`` over torch + matplotlib (target ≤ 50 ms)
   and whether it pulled in pandas or IPython,
-- the weight of every chapter page with its figures (target ≤ 400 KB).
+- the weight of every chapter page with its figures (target ≤ 400 KB),
+- the 10× book (each chapter copied 9 times, each copy with its own code):
+  cold time over the 8-chapter cold time (target ≤ 7.5) and the peak memory
+  of the build's processes (target ≤ 1.5 GB),
+- the plain MyST-NB anchor: the same book built by ``sphinx-build`` alone
+  (cache mode, en then zh sharing the cache, kernels started by MyST-NB), and
+  our cold time over its cold time (target ≤ 0.30).
+
+Every build of one run happens on the same machine in the same minutes, so
+the ratios hold even when the machine is busy; the absolute times do not.
+Memory is the sum of the proportional set sizes (PSS) of the build and every
+process it started, sampled every 0.2 s: a forked kernel's pages shared with
+its parent count once, as they do in the machine's memory.
 
 Targets are reported, not asserted: timings belong here, not in tests.
 """
@@ -21,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -39,6 +52,10 @@ from cells import read_code_cells  # noqa: E402
 
 PAGE_BUDGET = 400 * 1024
 IMPORT_BUDGET = 0.050
+TENFOLD_MEMORY_BUDGET = 1.5 * 2**30
+TENFOLD_TIME_RATIO = 7.5
+ANCHOR_RATIO = 0.30
+COPIES = 9
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -63,6 +80,74 @@ def copy_sources(target: Path) -> Path:
         ROOT / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__")
     )
     return target
+
+
+def _tree_pss(root: int) -> int:
+    """Bytes of memory (PSS) of a process and all its descendants."""
+    import psutil
+
+    try:
+        processes = [psutil.Process(root)]
+        processes += processes[0].children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for process in processes:
+        try:
+            total += process.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return total
+
+
+def timed_with_memory(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Seconds a command takes and the peak memory of its process tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_pss(process.pid))
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - start
+    output = process.stdout.read() if process.stdout else ""
+    if process.returncode:
+        sys.exit(f"command failed: {' '.join(cmd)}\n{output[-5000:]}")
+    return elapsed, peak
+
+
+def chapters(docs: Path, book: str) -> list[str]:
+    """The chapter pages named in the first toctree of a book's index."""
+    index = (docs / book / "index.md").read_text(encoding="utf-8")
+    block = index.split("```{toctree}", 1)[1].split("```", 1)[0]
+    return [
+        line.strip()
+        for line in block.splitlines()
+        if line.strip() and not line.startswith(":")
+    ]
+
+
+def make_tenfold(docs: Path) -> int:
+    """Copy each chapter 9 times (labels renamed, one distinct cell added)."""
+    added = 0
+    for book in ("en", "zh"):
+        names = chapters(docs, book)
+        index = docs / book / "index.md"
+        listing = index.read_text(encoding="utf-8")
+        for name in names:
+            text = (docs / book / f"{name}.md").read_text(encoding="utf-8")
+            for n in range(1, COPIES + 1):
+                copy = re.sub(r"^\((\S+)\)=$", rf"(\1-x{n})=", text, flags=re.M)
+                copy += f"\n```{{code-cell}} ipython3\nprint('copy {n}')\n```\n"
+                (docs / book / f"{name}-x{n}.md").write_text(copy, encoding="utf-8")
+                added += book == "en"
+        copies = "".join(
+            f"{name}-x{n}\n" for name in names for n in range(1, COPIES + 1)
+        )
+        last = names[-1] + "\n"
+        index.write_text(listing.replace(last, last + copies, 1), encoding="utf-8")
+    return added
 
 
 def edit_one_paragraph(repo: Path) -> Path:
@@ -99,6 +184,17 @@ def page_weights(html: Path) -> dict[str, int]:
     return weights
 
 
+def plain_myst_nb(tmp: Path, repo: Path) -> float:
+    """Cold time of the book built by sphinx-build alone, en then zh."""
+    env = {**os.environ, "D2L_BUILD_DIR": str(tmp / "anchor")}
+    total = 0.0
+    for book in ("en", "zh"):
+        out = tmp / "anchor" / "html" / book
+        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q"]
+        total += timed([*cmd, str(repo / "docs" / book), str(out)], env)[0]
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repeats of import timings")
@@ -110,12 +206,19 @@ def main() -> int:
         repo = copy_sources(Path(tmp) / "repo")
         env = {**os.environ, "D2L_BUILD_DIR": str(Path(tmp) / "build")}
         build = [py, str(repo / "docs" / "build.py")]
-        cold, _ = timed(build, env)
+        cold, cold_peak = timed_with_memory(build, env)
         noop, _ = timed(build, env)
         edit_one_paragraph(repo)
         prose, log = timed(build, env)
         kernel_started = "executing" in log or "Executing notebook" in log
         weights = page_weights(Path(tmp) / "build" / "html")
+        anchor = plain_myst_nb(Path(tmp), repo)
+        big = copy_sources(Path(tmp) / "big")
+        copies = make_tenfold(big / "docs")
+        big_env = {**os.environ, "D2L_BUILD_DIR": str(Path(tmp) / "big-build")}
+        tenfold, tenfold_peak = timed_with_memory(
+            [py, str(big / "docs" / "build.py")], big_env
+        )
 
     import_time = best_of(
         [py, "-c", "import torch, matplotlib.pyplot, pandas"], args.runs
@@ -144,7 +247,29 @@ def main() -> int:
     def row(name: str, value: str, target: str) -> None:
         results.append((name, value, target))
 
-    row("cold bilingual build", f"{cold:.1f} s", "")
+    row(
+        "cold bilingual build",
+        f"{cold:.1f} s, peak {cold_peak / 2**20:.0f} MB",
+        "",
+    )
+    anchor_ratio = cold / anchor
+    row(
+        "plain MyST-NB cold build (anchor)",
+        f"{anchor:.1f} s; ours / anchor = {anchor_ratio:.2f}",
+        f"≤ {ANCHOR_RATIO} " + ("ok" if anchor_ratio <= ANCHOR_RATIO else "MISSED"),
+    )
+    ratio10 = tenfold / cold
+    row(
+        f"10× book cold ({copies} copies per language)",
+        f"{tenfold:.1f} s = {ratio10:.1f}× the 8-chapter build",
+        f"≤ {TENFOLD_TIME_RATIO}× "
+        + ("ok" if ratio10 <= TENFOLD_TIME_RATIO else "MISSED"),
+    )
+    row(
+        "10× book peak memory (PSS of the build's processes)",
+        f"{tenfold_peak / 2**30:.2f} GB",
+        "≤ 1.5 GB " + ("ok" if tenfold_peak <= TENFOLD_MEMORY_BUDGET else "MISSED"),
+    )
     row("pages with code", str(code_pages), "")
     row("import torch, matplotlib.pyplot, pandas", f"{import_time:.2f} s", "")
     row(
