@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -276,3 +277,34 @@ def test_the_ipc_default_for_myst_nb_kernels_is_in_place() -> None:
         manager = cls()
         assert manager.transport == "ipc"
         assert Path(manager.ip).is_absolute()
+
+
+# Ports of this project's range for the serve tests (127.0.0.1 only).
+SERVE_PORTS = (8110, 8111)
+
+
+def test_serve_on_a_busy_port_says_so_before_it_builds(book: SmallBook) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", SERVE_PORTS[0]))
+        taken.listen()
+        result = book.build("--serve", "en", D2L_SERVE_PORT=str(SERVE_PORTS[0]))
+    assert result.returncode == 1
+    assert f"port {SERVE_PORTS[0]} on 127.0.0.1 is busy" in result.stderr
+    assert "executing" not in result.stdout
+    assert not (book.build_dir / "html").exists()
+
+
+def test_sigterm_to_serve_ends_sphinx_autobuild(book: SmallBook) -> None:
+    pytest.importorskip("sphinx_autobuild")
+    port = SERVE_PORTS[1]
+    serve = book.start("--serve", "en", D2L_SERVE_PORT=str(port))
+    while serve.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    assert serve.poll() is None, serve.communicate()
+    serve.send_signal(signal.SIGTERM)
+    out, err = serve.communicate(timeout=60)
+    assert serve.returncode == 143, err[-3000:]
+    assert book.leftover_processes() == []
