@@ -13,14 +13,20 @@ PyTorch); ``constraints.txt`` pins torch for every install.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "docs" / "_ext"))
+from layout import BOOKS  # noqa: E402 (the books, defined once)
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
 
 CONSTRAINTS = ("-c", "constraints.txt")
-LANGUAGES = ("en", "zh")
+LANGUAGES = tuple(BOOKS)
 
 
 def _install(session: nox.Session, extras: str) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import layout
+from conftest import BOOKS
 from engine_book import SmallBook, page
 
 
@@ -36,7 +37,7 @@ def assert_clean(book: SmallBook) -> None:
 def assert_good_build(book: SmallBook) -> str:
     result = book.build()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    for language in ("en", "zh"):
+    for language in BOOKS:
         assert "alpha 2" in book.html(language, "alpha")
         assert "beta 42" in book.html(language, "beta")
     return result.stdout + result.stderr
@@ -193,11 +194,11 @@ def test_launched_kernels_give_the_same_pages(book: SmallBook, tmp_path: Path) -
     )
     forked = book.build()
     assert forked.returncode == 0, forked.stderr[-3000:]
-    pages = {b: book.html(b, "beta") for b in ("en", "zh")}
+    pages = {b: book.html(b, "beta") for b in BOOKS}
     book.build_dir = tmp_path / "launched"
     launched = book.build(D2L_EXECUTOR="launch")
     assert launched.returncode == 0, launched.stderr[-3000:]
-    assert {b: book.html(b, "beta") for b in ("en", "zh")} == pages
+    assert {b: book.html(b, "beta") for b in BOOKS} == pages
     images = sorted((tmp_path / "build" / "html" / "en" / "_images").iterdir())
     assert [p.read_bytes() for p in images] == [
         (book.build_dir / "html" / "en" / "_images" / p.name).read_bytes()
@@ -308,3 +309,25 @@ def test_sigterm_to_serve_ends_sphinx_autobuild(book: SmallBook) -> None:
     out, err = serve.communicate(timeout=60)
     assert serve.returncode == 143, err[-3000:]
     assert book.leftover_processes() == []
+
+
+def test_a_signal_while_sphinx_renders_stops_both_sphinx_processes(
+    book: SmallBook,
+) -> None:
+    assert_good_build(book)
+    started = book.root / "sphinx-started"
+    with (book.docs / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write(
+            "\n\ndef setup(app):  # a Sphinx that hangs while reading\n"
+            "    import pathlib, time\n"
+            f"    pathlib.Path({str(started)!r}).touch()\n"
+            "    app.connect('source-read', lambda *args: time.sleep(600))\n"
+        )
+    build = book.start()
+    while not started.exists() and build.poll() is None:
+        time.sleep(0.1)
+    build.send_signal(signal.SIGINT)
+    out, err = build.communicate(timeout=120)
+    assert build.returncode == 130, err[-3000:]
+    assert err.strip().splitlines()[-1] == "build stopped by SIGINT"
+    assert_clean(book)

@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 from cells import read_code_cells  # noqa: E402
+from layout import BOOKS  # noqa: E402
 
 PAGE_BUDGET = 400 * 1024
 IMPORT_BUDGET = 0.050
@@ -131,7 +132,7 @@ def chapters(docs: Path, book: str) -> list[str]:
 def make_tenfold(docs: Path) -> int:
     """Copy each chapter 9 times (labels renamed, one distinct cell added)."""
     added = 0
-    for book in ("en", "zh"):
+    for book in BOOKS:
         names = chapters(docs, book)
         index = docs / book / "index.md"
         listing = index.read_text(encoding="utf-8")
@@ -169,7 +170,7 @@ def edit_one_paragraph(repo: Path) -> Path:
 def page_weights(html: Path) -> dict[str, int]:
     """Bytes of each chapter page plus the images it shows (theme assets aside)."""
     weights = {}
-    for book in ("en", "zh"):
+    for book in BOOKS:
         for page in sorted((html / book).glob("*.html")):
             if page.stem in {"genindex", "search", "py-modindex"}:
                 continue
@@ -188,7 +189,7 @@ def plain_myst_nb(tmp: Path, repo: Path) -> float:
     """Cold time of the book built by sphinx-build alone, en then zh."""
     env = {**os.environ, "D2L_BUILD_DIR": str(tmp / "anchor")}
     total = 0.0
-    for book in ("en", "zh"):
+    for book in BOOKS:
         out = tmp / "anchor" / "html" / book
         cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q"]
         total += timed([*cmd, str(repo / "docs" / book), str(out)], env)[0]
