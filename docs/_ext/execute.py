@@ -28,6 +28,7 @@ import re
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -342,7 +343,11 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
         raise Interrupted(got)
     failed = [o for o in run.outcomes if o.status != SUCCEEDED]
     skipped = len(jobs) - len(run.outcomes)
-    print(f"execution: {time.perf_counter() - start:.1f} s", flush=True)
+    counts = Counter(o.status for o in run.outcomes)
+    if skipped:
+        counts["not started"] = skipped
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"execution: {time.perf_counter() - start:.1f} s ({summary})", flush=True)
     if failed:
         exec_cache.say(
             f"{len(failed)} notebook(s) failed"
