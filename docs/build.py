@@ -139,13 +139,16 @@ def check_books(books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
     return problems
 
 
-def execute_books(books: tuple[str, ...], keep_going: bool = False) -> bool:
+def execute_books(
+    books: tuple[str, ...], keep_going: bool = False, preview: bool = False
+) -> bool:
     """Execute the books' notebooks missing from the shared cache; True if all ran.
 
     The public execution step: ``build`` and ``serve`` call it before Sphinx,
     and so can any other builder (e.g. LaTeX), which then finds every page in
     the cache.  Holds the build lock while it runs.  Raises :class:`Interrupted`
-    on SIGINT or SIGTERM, after stopping every kernel.
+    on SIGINT or SIGTERM, after stopping every kernel.  ``preview`` (serve)
+    only warns when the books differ: an author edits one book at a time.
     """
     unknown = sorted(set(books) - set(BOOKS))
     if unknown or not books:
@@ -154,8 +157,12 @@ def execute_books(books: tuple[str, ...], keep_going: bool = False) -> bool:
 
     problems = check_books(books)
     if problems:
-        print("ERROR: the books do not match:", *problems, sep="\n  ", file=sys.stderr)
-        return False
+        level = "WARNING" if preview else "ERROR"
+        print(
+            f"{level}: the books do not match:", *problems, sep="\n  ", file=sys.stderr
+        )
+        if not preview:
+            return False
     pages = sorted(p for book in books for p in (DOCS / book).glob("*.md"))
     with build_lock():
         return execute.execute_missing(
@@ -273,12 +280,12 @@ def serve(book: str, port: int) -> int:
     if not port_is_free(port):
         print(f"port {port} on 127.0.0.1 is busy (another serve?)", file=sys.stderr)
         return 1
-    if not execute_books((book,)):
+    if not execute_books((book,), preview=True):
         return 1
     write_landing_page()
     # The same execution step before each rebuild, so MyST-NB finds every
     # page in the cache and never starts a cold kernel of its own.
-    pre_build = f"{sys.executable} {Path(__file__).resolve()} --execute-only {book}"
+    pre_build = f"{sys.executable} {Path(__file__).resolve()} --preview {book}"
     cmd = [
         sys.executable,
         "-m",
@@ -317,6 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         "--execute-only", action="store_true", help="only fill the execution cache"
     )
     parser.add_argument(
+        "--preview",
+        action="store_true",
+        help="fill the execution cache, only warning if the books differ (serve)",
+    )
+    parser.add_argument(
         "--keep-going",
         action="store_true",
         help="execute every page, even after a failure",
@@ -336,8 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.serve:
             port = int(os.environ.get("D2L_SERVE_PORT", "8000"))
             return serve(args.serve, port)
-        if args.execute_only:
-            return 0 if execute_books(books, args.keep_going) else 1
+        if args.execute_only or args.preview:
+            ok = execute_books(books, args.keep_going, preview=args.preview)
+            return 0 if ok else 1
         return build(books, args.keep_going)
     except Interrupted as stop:
         print(f"build stopped by {stop}", file=sys.stderr)

@@ -235,10 +235,18 @@ class Run:
         print(f"executed {_display(job.page)} in {outcome.seconds:.1f} s", flush=True)
 
 
+def kernel_threads(workers: int) -> int:
+    """Threads per kernel: cores / workers, or ``D2L_KERNEL_THREADS`` (bench)."""
+    forced = os.environ.get("D2L_KERNEL_THREADS", "")
+    if forced and not (forced.isdigit() and int(forced) > 0):
+        raise ValueError(f"D2L_KERNEL_THREADS must be a positive int, got {forced!r}")
+    return int(forced) if forced else max(1, (os.cpu_count() or 1) // workers)
+
+
 async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) -> int:
     """Run the jobs, ``workers`` at a time; 0, or the signal that stopped them."""
     slots = asyncio.Semaphore(workers)
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = kernel_threads(workers)
     loop = asyncio.get_running_loop()
     got: list[int] = []
 
