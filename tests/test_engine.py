@@ -8,6 +8,7 @@ no process and no connection file left behind.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -331,3 +332,21 @@ def test_a_signal_while_sphinx_renders_stops_both_sphinx_processes(
     assert build.returncode == 130, err[-3000:]
     assert err.strip().splitlines()[-1] == "build stopped by SIGINT"
     assert_clean(book)
+
+
+def test_each_kernel_gets_its_share_of_the_cores(book: SmallBook) -> None:
+    cell = "import os, torch\nprint('threads', torch.get_num_threads(), os.environ['OMP_NUM_THREADS'])"
+    book.write("beta.md", page("Beta", cell))
+    result = book.build("en", D2L_KERNEL_THREADS="3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "threads 3 3" in book.html("en", "beta")
+
+
+def test_a_bad_thread_count_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import execute
+
+    monkeypatch.setenv("D2L_KERNEL_THREADS", "zero")
+    with pytest.raises(ValueError, match="D2L_KERNEL_THREADS must be a positive int"):
+        execute.kernel_threads(2)
+    monkeypatch.delenv("D2L_KERNEL_THREADS")
+    assert execute.kernel_threads(1) == (os.cpu_count() or 1)
