@@ -11,11 +11,14 @@ import hashlib
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DOCS = Path(__file__).resolve().parent
 # docs/build.py passes D2L_BUILD_DIR when it builds elsewhere (default _build).
 BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
 sys.path.insert(0, str(DOCS / "_ext"))
+
+from hosted_site import not_found_body, site_url  # noqa: E402
 
 # Kernels started by MyST-NB inherit the environment: the book's figures get
 # a fixed SVG hash salt, no timestamps and a transparent background.
@@ -51,6 +54,10 @@ extensions = [
     "notebooks",
     "offline_math",
     "solutions",
+    "notfound.extension",
+    "sphinxext.opengraph",
+    "hosted_site",
+    "csp",
 ]
 exclude_patterns = ["conf.py"]
 templates_path = [str(DOCS / "_templates")]
@@ -94,6 +101,13 @@ html_show_sourcelink = False
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 
+# -- The hosted site -------------------------------------------------------------
+# The site's address is one setting, D2L_SITE_URL (default: a local preview at
+# http://127.0.0.1:8000/, see hosted_site.py); each book's html_baseurl, 404
+# prefix and Open Graph URLs derive from it (language_settings).  Open Graph
+# meta: text only, no generated social-card images.
+ogp_social_cards = {"enable": False}
+
 # Both books, for the switcher and <link rel="alternate" hreflang>.
 BOOKS = {
     "en": {"language": "en", "hreflang": "en", "title": "d2l-prep: Preliminaries"},
@@ -113,7 +127,12 @@ def language_settings(book: str) -> dict[str, object]:
         # Sphinx loads jieba's own dictionary a second time as a "user"
         # dictionary unless told otherwise: 2-3 s per build, for nothing.
         settings["html_search_options"] = {"dict": ""}
+    site = site_url()
     return settings | {
+        "html_baseurl": f"{site}{book}/",
+        "ogp_site_url": f"{site}{book}/",
+        "notfound_urls_prefix": f"{urlsplit(site).path}{book}/",
+        "notfound_context": {"title": "404", "body": not_found_body(site)},
         "language": info["language"],
         "html_title": info["title"],
         "bilingual_book": book,
