@@ -55,8 +55,9 @@ def not_found_body(site: str) -> str:
     """The 404 page's text: both books, linked by absolute paths."""
     root = urlsplit(site).path
     return (
-        "<h1>Page not found · 找不到页面</h1>\n"
-        "<p>This page does not exist (any more). 此页面不存在或已移动。</p>\n<ul>\n"
+        '<h1>Page not found · <span lang="zh-CN">找不到页面</span></h1>\n'
+        "<p>This page does not exist (any more). "
+        '<span lang="zh-CN">此页面不存在或已移动。</span></p>\n<ul>\n"
         f'<li><a href="{root}en/index.html" hreflang="en" lang="en">'
         "Preliminaries, in English</a></li>\n"
         f'<li><a href="{root}zh/index.html" hreflang="zh-CN" lang="zh-CN">'
