@@ -57,7 +57,7 @@ def not_found_body(site: str) -> str:
     return (
         '<h1>Page not found · <span lang="zh-CN">找不到页面</span></h1>\n'
         "<p>This page does not exist (any more). "
-        '<span lang="zh-CN">此页面不存在或已移动。</span></p>\n<ul>\n"
+        '<span lang="zh-CN">此页面不存在或已移动。</span></p>\n<ul>\n'
         f'<li><a href="{root}en/index.html" hreflang="en" lang="en">'
         "Preliminaries, in English</a></li>\n"
         f'<li><a href="{root}zh/index.html" hreflang="zh-CN" lang="zh-CN">'
