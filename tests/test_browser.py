@@ -230,11 +230,12 @@ def test_page_loads_cleanly_offline(
 
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
 def test_switcher_opens_the_counterpart(open_page: Any, book: str, name: str) -> None:
-    page, _ = open_page(f"{book}/{name}.html")
+    page, visit = open_page(f"{book}/{name}.html")
     (other,) = [b for b in BOOKS if b != book]
     page.locator(".language-switcher a").first.click()
     page.wait_for_load_state("load")
     assert urlsplit(page.url).path == f"/{other}/{name}.html"
+    assert visit.csp == [], "Content-Security-Policy violations"
 
 
 @pytest.mark.parametrize(
