@@ -260,6 +260,9 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
         if status:
             return status
         write_landing_page()
+        from hosted_site import finish_site  # noqa: PLC0415 (sitemap, 404, CSP)
+
+        finish_site(HTML, books)
     print(f"rendering: {time.perf_counter() - start:.1f} s")
     print(f"site: {HTML / 'index.html'}")
     return 0

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
 # The build folder, the books and the execution cache key are defined once, in
 # docs/_ext/layout.py (D2L_BUILD_DIR moves the build folder).
 from layout import BOOKS, BUILD, execution_cache  # noqa: E402
+
+from hosted_site import not_found_body, site_url  # noqa: E402
 
 # Kernels started by MyST-NB inherit the environment: the book's figures get
 # a fixed SVG hash salt, no timestamps and a transparent background.
@@ -42,6 +45,10 @@ extensions = [
     "notebooks",
     "offline_math",
     "solutions",
+    "notfound.extension",
+    "sphinxext.opengraph",
+    "hosted_site",
+    "csp",
 ]
 exclude_patterns = ["conf.py"]
 templates_path = [str(DOCS / "_templates")]
@@ -88,6 +95,13 @@ html_show_sourcelink = False
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 
+# -- The hosted site -------------------------------------------------------------
+# The site's address is one setting, D2L_SITE_URL (default: a local preview at
+# http://127.0.0.1:8000/, see hosted_site.py); each book's html_baseurl, 404
+# prefix and Open Graph URLs derive from it (language_settings).  Open Graph
+# meta: text only, no generated social-card images.
+ogp_social_cards = {"enable": False}
+
 
 def language_settings(book: str) -> dict[str, object]:
     """Return the settings that differ between the English and Chinese books."""
@@ -101,7 +115,12 @@ def language_settings(book: str) -> dict[str, object]:
         # Sphinx loads jieba's own dictionary a second time as a "user"
         # dictionary unless told otherwise: 2-3 s per build, for nothing.
         settings["html_search_options"] = {"dict": ""}
+    site = site_url()
     return settings | {
+        "html_baseurl": f"{site}{book}/",
+        "ogp_site_url": f"{site}{book}/",
+        "notfound_urls_prefix": f"{urlsplit(site).path}{book}/",
+        "notfound_context": {"title": "404", "body": not_found_body(site)},
         "language": info["language"],
         "html_title": info["title"],
         "bilingual_book": book,

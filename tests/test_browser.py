@@ -53,8 +53,25 @@ def _browser_or_skip() -> Any:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site as GitHub Pages does: a missing path gets ``/404.html``."""
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +103,24 @@ class Visit:
     foreign: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)
+
+
+# Every Content-Security-Policy violation, reported in the console with its source.
+REPORT_CSP = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+  + ` at ${e.sourceFile}:${e.lineNumber} ${e.sample}`));
+"""
+THEMES = ("light", "dark")
+
+
+def _record_console(visit: Visit, message: Any) -> None:
+    if message.type != "error":
+        return
+    visit.console.append(message.text)
+    if "CSP violation" in message.text or "Content Security Policy" in message.text:
+        visit.csp.append(message.text)
 
 
 @pytest.fixture
@@ -93,10 +128,18 @@ def open_page(browser: Any, site_url: str) -> Iterator[Any]:
     """Open a path of the site in a fresh context that blocks other hosts."""
     contexts = []
 
-    def opener(path: str, **context_options: Any) -> tuple[Any, Visit]:
+    def opener(
+        path: str, theme: str | None = None, **context_options: Any
+    ) -> tuple[Any, Visit]:
+        """``theme``: furo's choice (light/dark), as if the reader had picked it."""
         visit = Visit()
+        if theme:
+            context_options.setdefault("color_scheme", theme)
         context = browser.new_context(**context_options)
         contexts.append(context)
+        context.add_init_script(REPORT_CSP)
+        if theme:
+            context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
         own = urlsplit(site_url).netloc
 
         def route(route: Any) -> None:
@@ -112,7 +155,7 @@ def open_page(browser: Any, site_url: str) -> Iterator[Any]:
 
         context.route("**/*", route)
         page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and visit.console.append(m.text))
+        page.on("console", lambda m: _record_console(visit, m))
         page.on("pageerror", lambda e: visit.console.append(str(e)))
         page.on("requestfailed", lambda r: visit.failed.append(f"{r.url}: {r.failure}"))
         page.on(
@@ -140,12 +183,35 @@ def _typeset(page: Any) -> None:
 ALL_PAGES = [(book, page) for book in BOOKS for page in pages()]
 
 
+@functools.cache
+def _axe() -> Any:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()  # reads its bundled axe.min.js once
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings (WCAG 2.1 A/AA and best practice)."""
+    results = _axe().run(page).response
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
-def test_page_loads_cleanly_offline(open_page: Any, book: str, name: str) -> None:
-    page, visit = open_page(f"{book}/{name}.html")
+def test_page_loads_cleanly_offline(
+    open_page: Any, book: str, name: str, theme: str
+) -> None:
+    """Offline, within its CSP, math typeset, and accessible, in either theme."""
+    page, visit = open_page(f"{book}/{name}.html", theme=theme)
     _typeset(page)
+    assert page.evaluate("() => document.body.dataset.theme") == theme
     assert visit.foreign == [], "requests to another host"
     assert visit.failed == [], "failed requests"
+    assert visit.csp == [], "Content-Security-Policy violations"
     assert visit.console == [], "console errors"
     broken = page.evaluate(
         "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
@@ -159,15 +225,17 @@ def test_page_loads_cleanly_offline(open_page: Any, book: str, name: str) -> Non
     )
     assert math["rendered"] == math["formulas"], f"formulas left unrendered: {math}"
     assert math["errors"] == 0, f"formulas with TeX errors: {math}"
+    assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
 def test_switcher_opens_the_counterpart(open_page: Any, book: str, name: str) -> None:
-    page, _ = open_page(f"{book}/{name}.html")
+    page, visit = open_page(f"{book}/{name}.html")
     (other,) = [b for b in BOOKS if b != book]
     page.locator(".language-switcher a").first.click()
     page.wait_for_load_state("load")
     assert urlsplit(page.url).path == f"/{other}/{name}.html"
+    assert visit.csp == [], "Content-Security-Policy violations"
 
 
 @pytest.mark.parametrize(
@@ -189,6 +257,7 @@ def test_search_finds_pages(
     hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
     assert any(expected in href for href in hrefs), hrefs
     assert visit.console == [], "console errors on the search page"
+    assert visit.csp == [], "Content-Security-Policy violations on the search page"
 
 
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
@@ -243,3 +312,54 @@ def test_landing_page_follows_the_browser_language_once(open_page: Any) -> None:
 def test_landing_page_english_browser(open_page: Any) -> None:
     page, _ = open_page("index.html", locale="en-US")
     page.wait_for_url("**/en/index.html")
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("path", ["index.html", "404.html"])
+def test_site_root_pages_are_clean(
+    open_page: Any, site_url: str, path: str, theme: str
+) -> None:
+    # The landing page opens a book on a first visit only: make this a later one.
+    page, visit = open_page(path, theme=theme)
+    page.evaluate("() => localStorage.setItem('d2l-prep-visited', '1')")
+    page.goto(f"{site_url}/{path}", wait_until="load")
+    assert urlsplit(page.url).path == f"/{path}"
+    assert visit.csp == [] and visit.console == [] and visit.failed == []
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("depth", ["", "en/", "zh/no/such/chapter/"])
+def test_missing_page_shows_the_404_page(open_page: Any, depth: str) -> None:
+    missing = f"{depth}missing.html"
+    page, visit = open_page(missing)
+    assert visit.failed == [f"{page.url}: HTTP 404"], "only the page itself is missing"
+    assert visit.csp == []
+    assert len(visit.console) == 1 and "404" in visit.console[0], visit.console
+    assert page.evaluate("() => document.styleSheets.length") > 3, "unstyled"
+    page.locator('article a[hreflang="zh-CN"]').click()
+    page.wait_for_load_state("load")
+    assert urlsplit(page.url).path == "/zh/index.html"
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_theme_switch_works_under_the_csp(open_page: Any, book: str) -> None:
+    page, visit = open_page(f"{book}/calculus.html", color_scheme="light")
+    seen = set()
+    for _ in range(3):  # furo cycles auto → dark → light (or auto → light → dark)
+        page.locator(".theme-toggle-content .theme-toggle").first.click()
+        seen.add(page.evaluate("() => document.body.dataset.theme"))
+    assert seen == {"auto", "light", "dark"}
+    assert page.evaluate("() => localStorage.getItem('theme')") in seen
+    assert visit.csp == [] and visit.console == []
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_solution_dropdowns_open_under_the_csp(open_page: Any, book: str) -> None:
+    page, visit = open_page(f"{book}/calculus.html")
+    solution = page.locator("details.solution").filter(has=page.locator(".cell_output"))
+    first = solution.first
+    assert not first.evaluate("d => d.open")
+    first.locator("summary").click()
+    assert first.evaluate("d => d.open")
+    assert first.locator(".cell_output").first.is_visible()
+    assert visit.csp == [] and visit.console == []

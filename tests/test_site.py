@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import subprocess
 from pathlib import Path
@@ -13,6 +15,7 @@ from bs4 import BeautifulSoup
 
 from cells import read_code_cells
 from conftest import BOOKS, BUILD, DOCS, ROOT, pages
+from hosted_site import site_url
 
 pytestmark = pytest.mark.build
 
@@ -24,6 +27,8 @@ LOADING = {
     "source": "src",
     "iframe": "src",
 }
+# Link relations that name a URL without the browser loading it.
+_NOT_LOADED = {"alternate", "canonical"}
 _CSS_URL = re.compile(r"""url\(\s*['"]?(?P<url>[^'")]+)""")
 
 
@@ -87,7 +92,7 @@ def _loaded_urls(path: Path) -> list[str]:
             for name, attr in LOADING.items()
             for tag in tree.find_all(name)
             if tag.get(attr)
-            and not (name == "link" and "alternate" in tag.get("rel", []))
+            and not (name == "link" and _NOT_LOADED & set(tag.get("rel", [])))
         ]
         urls += [
             m["url"]
@@ -195,3 +200,115 @@ def test_no_markdown_leaks_into_the_prose(built_site: Path, book: str) -> None:
             for m in _LEAKED.finditer(text)
         ]
     assert leaks == []
+
+
+# -- The hosted site ----------------------------------------------------------------
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+HREFLANG = {"en": "en", "zh": "zh-CN"}
+
+
+def test_sitemap_lists_every_page_with_its_counterpart(built_site: Path) -> None:
+    from xml.etree import ElementTree
+
+    site = site_url()
+    root = ElementTree.parse(built_site / "sitemap.xml").getroot()
+    entries = {
+        url.findtext(f"{SITEMAP}loc"): {
+            link.get("hreflang"): link.get("href")
+            for link in url.findall(f"{XHTML}link[@rel='alternate']")
+        }
+        for url in root.findall(f"{SITEMAP}url")
+    }
+    for page in pages():
+        pairs = {HREFLANG[book]: f"{site}{book}/{page}.html" for book in BOOKS}
+        for url in pairs.values():
+            assert entries.pop(url) == pairs, url
+    assert set(entries) == {site}, "pages listed that are not in the books"
+
+
+def _absolute_path(url: str) -> str:
+    assert url.startswith("/") and not url.startswith("//"), url
+    return url.split("?")[0].split("#")[0]
+
+
+def test_not_found_page_works_from_any_depth(built_site: Path) -> None:
+    page = built_site / "404.html"
+    prefix = urlsplit(site_url()).path
+    tree = soup(page)
+    loaded = [
+        str(tag[attr])
+        for name, attr in LOADING.items()
+        for tag in tree.find_all(name)
+        if tag.get(attr) and not _NOT_LOADED & set(tag.get("rel", []))
+    ]
+    assert loaded, "404.html loads no style or script"
+    for url in loaded:
+        path = _absolute_path(url)
+        assert path.startswith(prefix)
+        assert (built_site / path[len(prefix) :]).is_file(), url
+    links = {_absolute_path(str(a["href"])) for a in tree.select("article a[href]")}
+    assert {f"{prefix}en/index.html", f"{prefix}zh/index.html"} <= links
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_pages_have_open_graph_meta(built_site: Path, book: str) -> None:
+    for page in pages():
+        tree = soup(built_site / book / f"{page}.html")
+        og = {
+            tag["property"]: tag["content"]
+            for tag in tree.select('meta[property^="og:"]')
+        }
+        title = tree.find("h1").get_text().strip("#¶ ")
+        assert og["og:title"] == title, page
+        assert len(og["og:description"]) > 40, page
+        assert og["og:url"] == f"{site_url()}{book}/{page}.html"
+        assert "og:image" not in og, "an image the site does not serve"
+        canonical = tree.find("link", rel="canonical")["href"]
+        assert canonical == og["og:url"]
+
+
+def _policy(tree: BeautifulSoup) -> dict[str, set[str]]:
+    meta = tree.head.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert meta is not None, "no Content-Security-Policy meta"
+    before = meta.find_all_previous(["script", "style", "link"])
+    assert before == [], "the policy must come before every script and style"
+    return {
+        name: set(values)
+        for name, *values in (d.split() for d in meta["content"].split(";"))
+    }
+
+
+def _inline_script_hashes(tree: BeautifulSoup) -> set[str]:
+    """sha256 sources of the scripts the browser runs from the page's own text."""
+    return {
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(s.string.encode()).digest()).decode()
+        + "'"
+        for s in tree.find_all("script")
+        if not s.get("src")
+        and s.get("type", "text/javascript") in {"text/javascript", "module"}
+        and s.string is not None
+    }
+
+
+def test_every_page_carries_a_content_security_policy(built_site: Path) -> None:
+    html_pages = sorted(built_site.glob("*.html")) + [
+        p for book in BOOKS for p in sorted((built_site / book).glob("*.html"))
+    ]
+    assert len(html_pages) > 2 * len(pages())
+    for path in html_pages:
+        tree = soup(path)
+        policy = _policy(tree)
+        assert policy["default-src"] == {"'self'"}, path
+        assert policy["object-src"] == {"'none'"}, path
+        assert policy["script-src"] == {"'self'"} | _inline_script_hashes(tree), path
+        assert policy["style-src"] == {"'self'", "'unsafe-inline'"}, path
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_furo_inline_scripts_are_hashed(built_site: Path, book: str) -> None:
+    tree = soup(built_site / book / "calculus.html")
+    theme = [s for s in tree.find_all("script") if "dataset.theme" in (s.string or "")]
+    assert len(theme) == 1
+    assert len(_policy(tree)["script-src"]) >= 2

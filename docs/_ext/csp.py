@@ -1,0 +1,98 @@
+"""A Content-Security-Policy for every page, computed from the page itself.
+
+Each HTML page gets ``<meta http-equiv="Content-Security-Policy">`` as the
+first element of its head: everything comes from the site itself
+(``default-src 'self'``), and an inline script runs only if its SHA-256 hash is
+listed, so the hashes are those of the scripts the page actually holds
+(furo's theme bootstrap, MyST-NB's MathJax configuration, ...), computed from
+the rendered file after Sphinx has written it.  No library adds such a meta
+tag to a Sphinx site, so this extension does it.
+
+Styles also need ``'unsafe-inline'``: furo hides its icon sprite with a
+``style`` attribute, pandas tables carry ``style`` attributes, and MathJax 3
+writes its CommonHTML stylesheet into a ``<style>`` element at run time.
+A style cannot run code; scripts stay hash-only, and without ``'unsafe-eval'``
+(``docs/_static/plural-rule.js`` replaces the one ``new Function`` of Sphinx).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+
+# What a page may use besides its own host: data: images are furo's icons
+# (CSS masks) and MathJax's; nothing else leaves 'self'.
+BASE_POLICY = (
+    ("default-src", "'self'"),
+    ("img-src", "'self' data:"),
+    ("style-src", "'self' 'unsafe-inline'"),
+    ("object-src", "'none'"),
+    ("base-uri", "'self'"),
+    ("form-action", "'self'"),
+)
+_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<text>.*?)</script>", re.S | re.I)
+_TYPE = re.compile(r"""\btype\s*=\s*["']?(?P<type>[^"'\s>]+)""", re.I)
+_JS_TYPES = {"", "text/javascript", "application/javascript", "module"}
+_META = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n?', re.I)
+# After <meta charset>, which must stay within the first 1024 bytes.
+_HEAD = re.compile(r"<head[^>]*>\s*(?:<meta charset[^>]*>\n?)?", re.I)
+
+
+def inline_script_hashes(html: str) -> list[str]:
+    """CSP source expressions (``'sha256-…'``) of the page's inline scripts."""
+    hashes = []
+    for match in _SCRIPT.finditer(html):
+        attrs = match["attrs"]
+        kind = _TYPE.search(attrs)
+        if re.search(r"\bsrc\s*=", attrs, re.I) or (
+            kind and kind["type"].lower() not in _JS_TYPES
+        ):
+            continue  # loaded from a file ('self'), or data the browser never runs
+        digest = hashlib.sha256(match["text"].encode("utf-8")).digest()
+        source = f"'sha256-{base64.b64encode(digest).decode()}'"
+        if source not in hashes:
+            hashes.append(source)
+    return hashes
+
+
+def policy_for(html: str) -> str:
+    """The Content-Security-Policy one page needs, and nothing more."""
+    scripts = " ".join(["'self'", *inline_script_hashes(_META.sub("", html))])
+    directives = [*BASE_POLICY, ("script-src", scripts)]
+    return "; ".join(f"{name} {value}" for name, value in directives)
+
+
+def add_policy(path: Path) -> None:
+    """Write (or rewrite) the policy meta tag at the top of one page's head.
+
+    It comes before every script and style, so the browser applies it to all.
+    """
+    html = path.read_text(encoding="utf-8")
+    bare = _META.sub("", html)
+    head = _HEAD.search(bare)
+    if head is None:
+        raise ValueError(f"{path} has no <head> to hold a Content-Security-Policy")
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy_for(bare)}">\n'
+    updated = bare[: head.end()] + meta + bare[head.end() :]
+    if updated != html:
+        path.write_text(updated, encoding="utf-8")
+
+
+def _protect_pages(app: Sphinx, exc: Exception | None) -> None:
+    if exc is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for path in sorted(outdir.glob("*.html")):
+        add_policy(path)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # docs/_static/plural-rule.js: after doctools.js (200), before translations.js
+    app.add_js_file("plural-rule.js", priority=300)
+    app.connect("build-finished", _protect_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

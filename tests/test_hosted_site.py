@@ -1,0 +1,117 @@
+"""The hosted site's tooling, without a build: site address, CSP hashes, deploy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from csp import add_policy, inline_script_hashes, policy_for
+from hosted_site import DEFAULT_SITE_URL, site_url
+
+WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
+
+
+def _sha256(text: str) -> str:
+    return (
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        + "'"
+    )
+
+
+def test_site_url_defaults_to_a_local_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("D2L_SITE_URL", raising=False)
+    assert site_url() == DEFAULT_SITE_URL
+
+
+def test_site_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("D2L_SITE_URL", "https://example.github.io/d2l-prep")
+    assert site_url() == "https://example.github.io/d2l-prep/"
+
+
+@pytest.mark.parametrize("bad", ["example.org/book/", "/d2l-prep/", "ftp://x.org/"])
+def test_site_url_must_be_absolute(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    monkeypatch.setenv("D2L_SITE_URL", bad)
+    with pytest.raises(ValueError, match="D2L_SITE_URL"):
+        site_url()
+
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<script src="_static/a.js"></script>
+<script>document.body.dataset.theme = "auto";</script>
+<script type="application/json">{"not": "code"}</script>
+<script type="module">import "./b.js";</script>
+</head><body><script>document.body.dataset.theme = "auto";</script></body></html>
+"""
+
+
+def test_only_inline_code_is_hashed_once_each() -> None:
+    assert inline_script_hashes(PAGE) == [
+        _sha256('document.body.dataset.theme = "auto";'),
+        _sha256('import "./b.js";'),
+    ]
+
+
+def test_scripts_run_by_hash_only() -> None:
+    policy = dict(d.split(" ", 1) for d in policy_for(PAGE).split("; "))
+    assert policy["default-src"] == "'self'"
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-eval'" not in policy["script-src"]
+    assert _sha256('import "./b.js";') in policy["script-src"]
+
+
+def test_policy_is_rewritten_not_stacked(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(PAGE, encoding="utf-8")
+    add_policy(page)
+    first = page.read_text(encoding="utf-8")
+    add_policy(page)
+    assert page.read_text(encoding="utf-8") == first
+    assert first.count("Content-Security-Policy") == 1
+    # right after <meta charset>, before every script
+    assert first.index("Content-Security-Policy") < first.index("<script")
+    assert first.index("charset") < first.index("Content-Security-Policy")
+
+
+def test_policy_needs_a_head(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<p>no head</p>", encoding="utf-8")
+    with pytest.raises(ValueError, match="no <head>"):
+        add_policy(page)
+
+
+def _steps() -> list[dict[str, object]]:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def test_deploy_workflow_builds_as_the_readme_says() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as True
+    assert "main" in trigger["push"]["branches"]
+    runs = [str(step.get("run", "")) for step in _steps()]
+    assert any(run.strip() == "nox -s docs" for run in runs), runs
+    assert "nox -s docs" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_deploy_workflow_publishes_the_built_site() -> None:
+    uses = {str(step.get("uses", "")).split("@")[0]: step for step in _steps()}
+    assert uses["actions/upload-pages-artifact"]["with"] == {"path": "docs/_build/html"}
+    assert "actions/deploy-pages" in uses
+
+
+def test_deploy_workflow_caches_executed_notebooks() -> None:
+    cache = next(
+        s for s in _steps() if str(s.get("uses", "")).startswith("actions/cache")
+    )
+    settings = cache["with"]
+    assert isinstance(settings, dict)
+    assert settings["path"] == "docs/_build/.jupyter_cache"
+    key = str(settings["key"])
+    for source in ("constraints.txt", "docs/en/*.md", "docs/zh/*.md", "src/**/*.py"):
+        assert source in key, f"cache key ignores {source}"
