@@ -118,7 +118,7 @@ def language_settings(book: str) -> dict[str, object]:
         "html_title": info["title"],
         "bilingual_book": book,
         "bilingual_books": BOOKS,
-    }
+    } | latex_settings(book)
 
 
 def _quiet_jieba() -> None:
@@ -130,3 +130,51 @@ def _quiet_jieba() -> None:
     jieba.setLogLevel(logging.WARNING)
     BUILD.mkdir(exist_ok=True)
     jieba.dt.tmp_dir = str(BUILD)
+
+
+# -- Print edition: docs/pdf.py (LaTeX builder → xelatex) ------------------------
+# Figures are SVG (the LaTeX builder cannot take them): rsvg-convert turns them
+# into vector PDFs. Both books load xeCJK with Debian's Noto CJK fonts, since
+# the English glossary also prints Chinese terms.
+extensions.append("sphinxcontrib.rsvgconverter")
+nb_mime_priority_overrides.append(("latex", "image/svg+xml", 15))
+latex_engine = "xelatex"
+latex_show_urls = "no"
+latex_use_xindy = False
+latex_domain_indices = False
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "10pt",
+    "fontenc": r"""\usepackage{xeCJK}
+\setCJKmainfont{Noto Serif CJK SC}
+\setCJKsansfont{Noto Sans CJK SC}
+\setCJKmonofont{Noto Sans Mono CJK SC}""",
+    "fvset": r"\fvset{fontsize=\small,formatcom=\xeCJKVerbAddon}",
+    "maketitle": r"\date{}\sphinxmaketitle",  # no build date on the title page
+    "makeindex": "",
+    "printindex": "",
+}
+
+
+# Chinese chapters open with "第 3 章", as do their running heads (Sphinx's
+# page style appends \@chappos, defined for Japanese, after the number).
+_ZH_CHAPTERS = r"""\addto\captionsenglish{\renewcommand{\chaptername}{第}}
+\makeatletter
+\def\@chappos{章}
+\renewcommand{\DOCH}{\CNV\FmN{\@chapapp\,\thechapter\,\@chappos}\par\nobreak\vskip 20\p@}
+\makeatother"""
+
+
+def latex_settings(book: str) -> dict[str, object]:
+    """The LaTeX document of one book, ``d2l-prep-<book>.tex``, from its index.
+
+    Only the index's toctrees are printed (its prose speaks of the website).
+    """
+    title = BOOKS[book]["title"]
+    elements = latex_elements | ({"preamble": _ZH_CHAPTERS} if book == "zh" else {})
+    return {
+        "latex_documents": [
+            ("index", f"d2l-prep-{book}.tex", title, author, "manual", True)
+        ],
+        "latex_elements": elements,
+    }
