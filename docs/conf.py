@@ -113,12 +113,16 @@ def language_settings(book: str) -> dict[str, object]:
         # Sphinx loads jieba's own dictionary a second time as a "user"
         # dictionary unless told otherwise: 2-3 s per build, for nothing.
         settings["html_search_options"] = {"dict": ""}
-    return settings | {
-        "language": info["language"],
-        "html_title": info["title"],
-        "bilingual_book": book,
-        "bilingual_books": BOOKS,
-    } | latex_settings(book)
+    return (
+        settings
+        | {
+            "language": info["language"],
+            "html_title": info["title"],
+            "bilingual_book": book,
+            "bilingual_books": BOOKS,
+        }
+        | latex_settings(book)
+    )
 
 
 def _quiet_jieba() -> None:
