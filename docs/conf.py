@@ -160,13 +160,17 @@ latex_elements = {
 }
 
 
-# Chinese chapters open with "第 3 章", as do their running heads (Sphinx's
-# page style appends \@chappos, defined for Japanese, after the number).
-_ZH_CHAPTERS = r"""\addto\captionsenglish{\renewcommand{\chaptername}{第}}
+# Per book: in English, quotes and dashes stay Latin (xeCJK would set them
+# full width); Chinese chapters open with "第 3 章", as do their running heads
+# (Sphinx's page style appends \@chappos, defined for Japanese, to the number).
+_LATEX_PREAMBLE = {
+    "en": r'\xeCJKDeclareCharClass{Default}{"2013,"2014,"2018,"2019,"201C,"201D,"2026}',
+    "zh": r"""\addto\captionsenglish{\renewcommand{\chaptername}{第}}
 \makeatletter
 \def\@chappos{章}
 \renewcommand{\DOCH}{\CNV\FmN{\@chapapp\,\thechapter\,\@chappos}\par\nobreak\vskip 20\p@}
-\makeatother"""
+\makeatother""",
+}
 
 
 def latex_settings(book: str) -> dict[str, object]:
@@ -175,7 +179,7 @@ def latex_settings(book: str) -> dict[str, object]:
     Only the index's toctrees are printed (its prose speaks of the website).
     """
     title = BOOKS[book]["title"]
-    elements = latex_elements | ({"preamble": _ZH_CHAPTERS} if book == "zh" else {})
+    elements = latex_elements | {"preamble": _LATEX_PREAMBLE[book]}
     return {
         "latex_documents": [
             ("index", f"d2l-prep-{book}.tex", title, author, "manual", True)
