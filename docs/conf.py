@@ -179,10 +179,11 @@ def latex_settings(book: str) -> dict[str, object]:
     Only the index's toctrees are printed (its prose speaks of the website).
     """
     title = BOOKS[book]["title"]
+    authors = {"en": author, "zh": "d2l-prep 作者"}[book]
     elements = latex_elements | {"preamble": _LATEX_PREAMBLE[book]}
     return {
         "latex_documents": [
-            ("index", f"d2l-prep-{book}.tex", title, author, "manual", True)
+            ("index", f"d2l-prep-{book}.tex", title, authors, "manual", True)
         ],
         "latex_elements": elements,
     }
