@@ -2,6 +2,7 @@
 
     nox -s docs            build both books into docs/_build/html
     nox -s serve [-- zh]   live preview of one book (sphinx-autobuild)
+    nox -s pdf [-- zh]     print each book: docs/_build/pdf/d2l-prep-<book>.pdf
     nox -s tests           pytest: package, book parity, built site, browser
     nox -s lint            ruff check + format check
     nox -s save [-- --check]   regenerate (or check) the #@save modules
@@ -50,6 +51,13 @@ def serve(session: nox.Session) -> None:
     if lang not in LANGUAGES:
         session.error(f"language must be one of {LANGUAGES}, got {lang!r}")
     session.run("python", "docs/build.py", "--serve", lang)
+
+
+@nox.session
+def pdf(session: nox.Session) -> None:
+    """Print each book as a PDF (LaTeX, xelatex) from the cached execution."""
+    _install(session, "docs")
+    session.run("python", "docs/pdf.py", *session.posargs)
 
 
 @nox.session

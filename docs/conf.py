@@ -125,7 +125,7 @@ def language_settings(book: str) -> dict[str, object]:
         "html_title": info["title"],
         "bilingual_book": book,
         "bilingual_books": BOOKS,
-    }
+    } | latex_settings(book)
 
 
 def _quiet_jieba() -> None:
@@ -137,3 +137,56 @@ def _quiet_jieba() -> None:
     jieba.setLogLevel(logging.WARNING)
     BUILD.mkdir(exist_ok=True)
     jieba.dt.tmp_dir = str(BUILD)
+
+
+# -- Print edition: docs/pdf.py (LaTeX builder → xelatex) ------------------------
+# Figures are SVG (the LaTeX builder cannot take them): rsvg-convert turns them
+# into vector PDFs. Both books load xeCJK with Debian's Noto CJK fonts, since
+# the English glossary also prints Chinese terms.
+extensions.append("sphinxcontrib.rsvgconverter")
+nb_mime_priority_overrides.append(("latex", "image/svg+xml", 15))
+latex_engine = "xelatex"
+latex_show_urls = "no"
+latex_use_xindy = False
+latex_domain_indices = False
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "10pt",
+    "fontenc": r"""\usepackage{xeCJK}
+\setCJKmainfont{Noto Serif CJK SC}
+\setCJKsansfont{Noto Sans CJK SC}
+\setCJKmonofont{Noto Sans Mono CJK SC}""",
+    "fvset": r"\fvset{fontsize=\small,formatcom=\xeCJKVerbAddon}",
+    "maketitle": r"\date{}\sphinxmaketitle",  # no build date on the title page
+    "makeindex": "",
+    "printindex": "",
+}
+
+
+# Per book: in English, quotes and dashes stay Latin (xeCJK would set them
+# full width); Chinese chapters open with "第 3 章", as do their running heads
+# (Sphinx's page style appends \@chappos, defined for Japanese, to the number).
+_LATEX_PREAMBLE = {
+    "en": r'\xeCJKDeclareCharClass{Default}{"2013,"2014,"2018,"2019,"201C,"201D,"2026}',
+    "zh": r"""\addto\captionsenglish{\renewcommand{\chaptername}{第}}
+\makeatletter
+\def\@chappos{章}
+\renewcommand{\DOCH}{\CNV\FmN{\@chapapp\,\thechapter\,\@chappos}\par\nobreak\vskip 20\p@}
+\makeatother""",
+}
+
+
+def latex_settings(book: str) -> dict[str, object]:
+    """The LaTeX document of one book, ``d2l-prep-<book>.tex``, from its index.
+
+    Only the index's toctrees are printed (its prose speaks of the website).
+    """
+    title = BOOKS[book]["title"]
+    authors = {"en": author, "zh": "d2l-prep 作者"}[book]
+    elements = latex_elements | {"preamble": _LATEX_PREAMBLE[book]}
+    return {
+        "latex_documents": [
+            ("index", f"d2l-prep-{book}.tex", title, authors, "manual", True)
+        ],
+        "latex_elements": elements,
+    }
