@@ -5,8 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import matplotlib
+
+# No display in tests: draw with the Agg backend, before pyplot is imported.
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,3 +59,12 @@ def built_site() -> Path:
         _build_failure.append(f"strict build failed:\n{log[-6000:]}")
         pytest.fail(_build_failure[0])
     return HTML
+
+
+@pytest.fixture(autouse=True)
+def _fresh_matplotlib() -> Iterator[None]:
+    """Every test starts without figures and leaves rcParams as it found them."""
+    plt.close("all")
+    with matplotlib.rc_context():
+        yield
+    plt.close("all")
