@@ -28,6 +28,28 @@ sys.path.insert(0, str(DOCS / "_ext"))
 _build_failure: list[str] = []
 
 
+def run_build(
+    build_dir: Path | None = None, docs: Path = DOCS
+) -> subprocess.CompletedProcess[str]:
+    """Build both books strictly with ``docs/build.py``, output captured.
+
+    ``build_dir`` is the build folder (default: the project's, or
+    ``D2L_BUILD_DIR``); give a temporary folder for a side build. ``docs`` is
+    the docs folder to build, a modified copy for instance.
+    """
+    env = dict(os.environ)
+    if build_dir is not None:
+        env["D2L_BUILD_DIR"] = str(build_dir)
+    return subprocess.run(
+        [sys.executable, str(docs / "build.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def pages() -> list[str]:
     """Names (without .md) of the English book's pages."""
     return sorted(p.stem for p in (DOCS / "en").glob("*.md"))
@@ -45,12 +67,7 @@ def built_site() -> Path:
         return HTML
     if _build_failure:
         pytest.fail(_build_failure[0])
-    result = subprocess.run(
-        [sys.executable, str(DOCS / "build.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    result = run_build()
     log = result.stdout + result.stderr
     (BUILD / "build.log").parent.mkdir(parents=True, exist_ok=True)
     (BUILD / "build.log").write_text(log, encoding="utf-8")
