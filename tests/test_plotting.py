@@ -253,21 +253,24 @@ def test_more_curves_than_formats_cycles_the_formats(n: int) -> None:
     assert_curves(axes, [(X3, y) for y in curves])
     styles = [line.get_linestyle() for line in axes.get_lines()]
     assert styles == [("-", "--", "-.", ":")[i % 4] for i in range(n)]
-    for i, line in enumerate(axes.get_lines()):
-        color = fmts[i % 4].rstrip("-.:")
-        if color:
-            assert to_rgba(line.get_color()) == to_rgba(color)
+    colours = [to_rgba(line.get_color()) for line in axes.get_lines()]
+    for i in (1, 2, 3):  # the first round keeps the colours of the formats
+        assert colours[i] == to_rgba(fmts[i].rstrip("-.:"))
+    for i in range(4, n):  # a reused format takes colour i of the cycle
+        assert colours[i] == to_rgba(f"C{i}")
+    assert len(set(zip(styles, colours, strict=True))) == n, "two curves look alike"
     legend = axes.get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == labels
     assert [h.get_linestyle() for h in legend.legend_handles] == styles
 
 
-def test_a_format_without_colour_takes_a_new_colour_each_time() -> None:
-    plot(X3, [Y3] * 5)
-    first, fifth = plt.gca().get_lines()[0], plt.gca().get_lines()[4]
-    assert first.get_linestyle() == fifth.get_linestyle() == "-"
-    assert to_rgba(first.get_color()) != to_rgba(fifth.get_color())
+def test_a_single_format_serves_every_curve_in_its_own_colour() -> None:
+    plot(X3, [Y3] * 3, fmts=("r--",))
+    lines = plt.gca().get_lines()
+    assert [line.get_linestyle() for line in lines] == ["--"] * 3
+    colours = [to_rgba(line.get_color()) for line in lines]
+    assert colours == [to_rgba("r"), to_rgba("C1"), to_rgba("C2")]
 
 
 def test_fmts_must_not_be_empty() -> None:

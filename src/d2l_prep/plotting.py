@@ -236,10 +236,16 @@ def _paired_curves(X: _Data, Y: _Data | None) -> tuple[list[_Curve], list[_Curve
 def _draw_curves(
     axes: Axes, xs: list[_Curve], ys: list[_Curve], fmts: Sequence[str]
 ) -> None:
-    """Clear the axes; draw ys[i] against xs[i] in the format fmts[i % len(fmts)]."""
+    """Clear the axes; draw ys[i] against xs[i] in the format fmts[i % len(fmts)].
+
+    A curve that reuses a format takes colour i of the cycle (C0, C1, ...).
+    """
+    colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["k"])
     axes.cla()
     for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
-        axes.plot(x, y, fmts[i % len(fmts)])
+        (line,) = axes.plot(x, y, fmts[i % len(fmts)])
+        if i >= len(fmts):
+            line.set_color(colours[i % len(colours)])
 
 
 def _check_plot_options(
@@ -297,9 +303,9 @@ def plot(
         Axis scales, among ``matplotlib.scale.get_scale_names()``.
     fmts : sequence of str, default ('-', 'm--', 'g-.', 'r:')
         Matplotlib format strings; curve i uses ``fmts[i % len(fmts)]``:
-        with more curves than formats, the formats repeat, and every curve
-        is drawn. A format without a colour takes the next colour of
-        Matplotlib's cycle.
+        with more curves than formats, the formats repeat and every curve is
+        drawn. A curve that reuses a format keeps its line style but takes
+        colour ``i`` of Matplotlib's cycle, so it differs from the first.
     figsize : (float, float), default (3.5, 2.5)
         Size in inches of the figure, when a new one is created; the call
         also switches Jupyter to SVG figures (:func:`set_figsize`).
