@@ -196,3 +196,25 @@ def test_two_modules_may_not_export_the_same_name(tmp_path: Path) -> None:
         )
     with pytest.raises(ValueError, match="d2l.area must have one meaning"):
         save.render(save.collect(root))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [":tags: [hide-input]\n", "---\ntags: [hide-input]\n---\n"],
+)
+def test_a_folded_cell_is_saved_like_any_other(tmp_path: Path, options: str) -> None:
+    # Folding is a tag in the cell's options: the code still starts with the marker.
+    root = make_repo(tmp_path)
+    for book in ("en", "zh"):
+        page = root / "docs" / book / "toy.md"
+        page.write_text(
+            page.read_text().replace(
+                "{code-cell} ipython3\n#@save toy",
+                "{code-cell} ipython3\n" + options + "#@save toy",
+            )
+        )
+    (cell,) = save.collect(root)
+    assert cell.code.startswith("import math")
+    save.generate(root)
+    text = (root / "src" / "d2l_prep" / "toy.py").read_text()
+    assert "hide-input" not in text and "def area" in text
