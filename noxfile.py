@@ -7,6 +7,7 @@
     nox -s lint            ruff check + format check
     nox -s save [-- --check]   regenerate (or check) the #@save modules
     nox -s bench           build-speed, import-time and page-weight figures
+    nox -s dist            build wheel + sdist, twine check, try the wheel
 
 Sessions install with pip (``uv`` would not see the local CPU wheel of
 PyTorch); ``constraints.txt`` pins torch for every install.
@@ -14,6 +15,7 @@ PyTorch); ``constraints.txt`` pins torch for every install.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -80,6 +82,17 @@ def bench(session: nox.Session) -> None:
     """Cold/no-op/prose-edit build times, import times and page weights."""
     _install(session, "docs,test")
     session.run("python", "tools/bench.py", *session.posargs)
+
+
+@nox.session
+def dist(session: nox.Session) -> None:
+    """Build the wheel and the sdist, check them, try the wheel in a fresh venv."""
+    session.install(*CONSTRAINTS, "build>=1.2", "twine>=5")
+    out = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(out))
+    session.run("twine", "check", "--strict", *map(str, sorted(out.iterdir())))
+    session.run("python", "tools/check_dist.py", str(out))
 
 
 @nox.session

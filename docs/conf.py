@@ -111,10 +111,18 @@ def language_settings(book: str) -> dict[str, object]:
     settings: dict[str, object] = {}
     if info["language"].startswith("zh"):
         _quiet_jieba()
-        settings.update(nb_code_prompt_show="显示代码", nb_code_prompt_hide="隐藏代码")
+        settings.update(
+            nb_code_prompt_show="显示完整定义（保存在 d2l_prep 包中）",
+            nb_code_prompt_hide="隐藏完整定义",
+        )
         # Sphinx loads jieba's own dictionary a second time as a "user"
         # dictionary unless told otherwise: 2-3 s per build, for nothing.
         settings["html_search_options"] = {"dict": ""}
+    else:
+        settings.update(
+            nb_code_prompt_show="Show the complete definition (saved in d2l_prep)",
+            nb_code_prompt_hide="Hide the complete definition",
+        )
     site = site_url()
     return settings | {
         "html_baseurl": f"{site}{book}/",

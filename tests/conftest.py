@@ -5,8 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import matplotlib
+
+# No display in tests: draw with the Agg backend, before pyplot is imported.
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +30,28 @@ HTML = BUILD / "html"
 
 
 _build_failure: list[str] = []
+
+
+def run_build(
+    build_dir: Path | None = None, docs: Path = DOCS
+) -> subprocess.CompletedProcess[str]:
+    """Build both books strictly with ``docs/build.py``, output captured.
+
+    ``build_dir`` is the build folder (default: the project's, or
+    ``D2L_BUILD_DIR``); give a temporary folder for a side build. ``docs`` is
+    the docs folder to build, a modified copy for instance.
+    """
+    env = dict(os.environ)
+    if build_dir is not None:
+        env["D2L_BUILD_DIR"] = str(build_dir)
+    return subprocess.run(
+        [sys.executable, str(docs / "build.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def pages() -> list[str]:
@@ -42,12 +71,7 @@ def built_site() -> Path:
         return HTML
     if _build_failure:
         pytest.fail(_build_failure[0])
-    result = subprocess.run(
-        [sys.executable, str(DOCS / "build.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    result = run_build()
     log = result.stdout + result.stderr
     (BUILD / "build.log").parent.mkdir(parents=True, exist_ok=True)
     (BUILD / "build.log").write_text(log, encoding="utf-8")
@@ -56,3 +80,12 @@ def built_site() -> Path:
         _build_failure.append(f"strict build failed:\n{log[-6000:]}")
         pytest.fail(_build_failure[0])
     return HTML
+
+
+@pytest.fixture(autouse=True)
+def _fresh_matplotlib() -> Iterator[None]:
+    """Every test starts without figures and leaves rcParams as it found them."""
+    plt.close("all")
+    with matplotlib.rc_context():
+        yield
+    plt.close("all")

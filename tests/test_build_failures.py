@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from cells import read_code_cells
-from conftest import BOOKS, DOCS, ROOT, pages
+from conftest import BOOKS, DOCS, ROOT, pages, run_build
 
 pytestmark = pytest.mark.build
 
@@ -33,13 +30,7 @@ def test_an_untagged_error_fails_the_build_naming_the_page(tmp_path: Path) -> No
     shutil.copytree(
         ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__")
     )
-    env = {**os.environ, "D2L_BUILD_DIR": str(tmp_path / "build")}
-    result = subprocess.run(
-        [sys.executable, str(docs / "build.py")],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = run_build(tmp_path / "build", docs=docs)
     assert result.returncode != 0
     assert "docs/en/data-manipulation.md" in result.stderr
     assert "this cell is broken" in result.stderr

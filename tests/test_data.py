@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import random
@@ -177,6 +178,40 @@ def test_a_failed_first_write_leaves_no_file(
     with pytest.raises(OSError, match="disk full"):
         write_house_csv(tmp_path / "h.csv")
     assert files_in(tmp_path) == []
+
+
+def _refuse(path: Any, *args: Any, **kwargs: Any) -> None:
+    raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+
+def test_an_unwritable_folder_is_named_not_the_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The folder refuses the temporary file, as a read-only folder does (the
+    # tests may run as root, whom file permissions do not stop).
+    monkeypatch.setattr(data, "open", _refuse, raising=False)
+    target = tmp_path / "ro" / "x.csv"
+    with pytest.raises(PermissionError) as raised:
+        write_house_csv(target)
+    assert raised.value.filename == str(target)
+    assert str(raised.value) == f"[Errno 13] Permission denied: {str(target)!r}"
+    assert ".tmp" not in str(raised.value)
+    assert files_in(tmp_path / "ro") == []
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="file permissions do not stop root",
+)
+def test_a_read_only_folder_raises_naming_the_target(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError, match=r"ro/x\.csv'$"):
+            write_house_csv(folder / "x.csv")
+    finally:
+        folder.chmod(0o755)
 
 
 # -- write_house_csv: validation ----------------------------------------------------

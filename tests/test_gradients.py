@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pytest
@@ -226,6 +227,17 @@ def test_f_must_return_a_number() -> None:
         TypeError, match="f must return a scalar tensor or a real number, got str"
     ):
         numerical_gradient(lambda x: "one", f64(1.0))
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0)])
+def test_check_gradient_refuses_an_empty_x(shape: tuple[int, ...]) -> None:
+    # A check over no entries would pass whatever the gradient.
+    with pytest.raises(
+        ValueError,
+        match="x must hold at least one entry to check, got an empty tensor of "
+        + re.escape(f"shape {shape}"),
+    ):
+        check_gradient(lambda x: x.sum(), torch.zeros(shape, dtype=torch.float64))
 
 
 def test_check_gradient_needs_a_tensor_from_f() -> None:

@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+import textwrap
 from typing import Any
 
-import matplotlib
+# conftest.py selects the Agg backend and resets figures and rcParams per test.
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 
-# No display in tests: draw with the Agg backend, before pyplot is imported.
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from d2l_prep.plotting import plot, set_axes, set_figsize, use_svg_display  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _clean_matplotlib() -> Iterator[None]:
-    """Each test starts without figures and leaves rcParams as it found them."""
-    plt.close("all")
-    with matplotlib.rc_context():
-        yield
-    plt.close("all")
+from d2l_prep.plotting import plot, set_axes, set_figsize
 
 
 def lines_data(axes: Axes) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -161,10 +149,6 @@ def test_default_axes_are_the_current_ones_and_cleared() -> None:
     assert_curves(axes, [([0, 1, 2], [7, 8, 9])])
 
 
-def test_returns_none() -> None:
-    assert plot([1.0, 2.0]) is None
-
-
 def test_figsize_is_the_default_for_new_figures() -> None:
     plot([1.0, 2.0], figsize=(4, 3))
     assert tuple(plt.rcParams["figure.figsize"]) == (4.0, 3.0)
@@ -180,24 +164,68 @@ def test_set_axes_on_given_axes() -> None:
     assert all(line.get_visible() for line in axes.get_ygridlines())
 
 
-def test_use_svg_display_outside_ipython_does_nothing() -> None:
-    assert use_svg_display() is None
+def run_python(code: str) -> None:
+    """Run ``code`` in a fresh interpreter; it fails by raising."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_import_changes_no_global_state_and_needs_no_ipython() -> None:
-    code = (
-        "import sys, matplotlib\n"
-        "before = dict(matplotlib.rcParams)\n"
-        "import d2l_prep, d2l_prep.plotting\n"
-        "assert dict(matplotlib.rcParams) == before, 'rcParams changed'\n"
-        "loaded = [m for m in ('IPython', 'pandas', 'matplotlib_inline') "
-        "if m in sys.modules]\n"
-        "assert not loaded, loaded\n"
+    run_python(
+        """
+        import sys, matplotlib
+        before = dict(matplotlib.rcParams)
+        import d2l_prep, d2l_prep.plotting
+        assert dict(matplotlib.rcParams) == before, "rcParams changed"
+        loaded = [m for m in ("IPython", "pandas", "matplotlib_inline") if m in sys.modules]
+        assert not loaded, loaded
+        """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+
+
+def test_outside_ipython_plotting_loads_no_notebook_machinery() -> None:
+    # use_svg_display (called by set_figsize and plot) has no notebook to
+    # configure in a script: it must not import IPython to find that out.
+    run_python(
+        """
+        import sys, matplotlib
+        matplotlib.use("Agg")
+        import d2l_prep as d2l
+        d2l.use_svg_display()
+        d2l.plot([1.0, 2.0, 3.0])
+        loaded = [m for m in ("IPython", "matplotlib_inline") if m in sys.modules]
+        assert not loaded, loaded
+        """
     )
-    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "call", ["set_figsize()", "set_figsize((4, 3))", "plot([1.0, 2.0])"]
+)
+def test_in_ipython_figures_become_svg(call: str) -> None:
+    # As in the original book: set_figsize (and so plot) switches a notebook
+    # to SVG figures. A fresh interpreter, since the IPython shell is global.
+    run_python(
+        f"""
+        import matplotlib
+        matplotlib.use("Agg")
+        from IPython.core.interactiveshell import InteractiveShell
+        from matplotlib.figure import Figure
+        shell = InteractiveShell.instance()
+        svg = shell.display_formatter.formatters["image/svg+xml"]
+        png = shell.display_formatter.formatters["image/png"]
+        from d2l_prep.plotting import plot, set_figsize
+        assert Figure not in svg.type_printers, "SVG before any call"
+        {call}
+        assert Figure in svg.type_printers, "no SVG formatter for figures"
+        assert Figure not in png.type_printers, "figures still shown as PNG"
+        """
+    )
 
 
 # -- rejected inputs ------------------------------------------------------------
@@ -215,11 +243,39 @@ def test_different_numbers_of_x_and_y_curves() -> None:
         plot([X3, X3], [Y3, Y3, Y3])
 
 
-def test_more_curves_than_formats() -> None:
-    with pytest.raises(ValueError, match="fmts has 4 formats for 5 curves"):
-        plot(X3, [Y3] * 5)
-    plot(X3, [Y3] * 5, fmts=("-",) * 5)
-    assert len(plt.gca().get_lines()) == 5
+@pytest.mark.parametrize("n", [5, 9])
+def test_more_curves_than_formats_cycles_the_formats(n: int) -> None:
+    fmts = ("-", "m--", "g-.", "r:")
+    curves = [[float(i), float(i) + 1.0, float(i) - 1.0] for i in range(n)]
+    labels = [f"curve {i}" for i in range(n)]
+    plot(X3, curves, legend=labels)
+    axes = plt.gca()
+    assert_curves(axes, [(X3, y) for y in curves])
+    styles = [line.get_linestyle() for line in axes.get_lines()]
+    assert styles == [("-", "--", "-.", ":")[i % 4] for i in range(n)]
+    colours = [to_rgba(line.get_color()) for line in axes.get_lines()]
+    for i in (1, 2, 3):  # the first round keeps the colours of the formats
+        assert colours[i] == to_rgba(fmts[i].rstrip("-.:"))
+    for i in range(4, n):  # a reused format takes colour i of the cycle
+        assert colours[i] == to_rgba(f"C{i}")
+    assert len(set(zip(styles, colours, strict=True))) == n, "two curves look alike"
+    legend = axes.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == labels
+    assert [h.get_linestyle() for h in legend.legend_handles] == styles
+
+
+def test_a_single_format_serves_every_curve_in_its_own_colour() -> None:
+    plot(X3, [Y3] * 3, fmts=("r--",))
+    lines = plt.gca().get_lines()
+    assert [line.get_linestyle() for line in lines] == ["--"] * 3
+    colours = [to_rgba(line.get_color()) for line in lines]
+    assert colours == [to_rgba("r"), to_rgba("C1"), to_rgba("C2")]
+
+
+def test_fmts_must_not_be_empty() -> None:
+    with pytest.raises(TypeError, match="fmts must be a non-empty sequence"):
+        plot(X3, Y3, fmts=())
 
 
 @pytest.mark.parametrize("scale", ["logarithmic", "", None, 2])
@@ -274,7 +330,7 @@ def test_data_that_are_not_curves(X: Any, Y: Any, error: type, message: str) -> 
 def test_wrong_types_of_options() -> None:
     with pytest.raises(TypeError, match="legend must be a list of labels"):
         plot(X3, Y3, legend="f(x)")
-    with pytest.raises(TypeError, match="fmts must be a sequence of format strings"):
+    with pytest.raises(TypeError, match="fmts must be a non-empty sequence of format"):
         plot(X3, Y3, fmts="r-")
     with pytest.raises(TypeError, match="axes must be a Matplotlib Axes or None"):
         plot(X3, Y3, axes="left")  # type: ignore[arg-type]

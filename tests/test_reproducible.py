@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import DOCS, ROOT
+from conftest import ROOT, run_build
 
 pytestmark = pytest.mark.build
 
@@ -26,14 +23,7 @@ def files(root: Path) -> dict[str, bytes]:
 
 
 def cold_build(build_dir: Path) -> Path:
-    env = {**os.environ, "D2L_BUILD_DIR": str(build_dir)}
-    result = subprocess.run(
-        [sys.executable, str(DOCS / "build.py")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = run_build(build_dir)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return build_dir / "html"
 

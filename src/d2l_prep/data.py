@@ -2,14 +2,18 @@
 # docs/en/data-preprocessing.md.
 # Do not edit: change the page, then run `nox -s save`.
 # ruff: noqa: I001 (imports stay in the order the page introduces them)
-"""Code defined in the book page docs/en/data-preprocessing.md."""
+"""Data helpers: the chapter's houses, a seeded sampler and a CSV writer.
+
+Defined in the ``#@save data`` cells of the book page
+docs/en/data-preprocessing.md, section "Creating a Data Set".
+"""
 
 import random
-import csv
-import io
 import os
 import pathlib
 import uuid
+import csv
+import io
 from collections.abc import Iterable, Mapping
 
 
@@ -22,6 +26,25 @@ HOUSES = (
     {"NumRooms": 4, "Alley": None, "Price": 178100},
     {"NumRooms": None, "Alley": None, "Price": 140000},
 )
+
+
+def _check_sample_arguments(num_rows: object, seed: object, missing: object) -> None:
+    if isinstance(num_rows, bool) or not isinstance(num_rows, int):
+        raise TypeError(
+            f"num_rows must be an int, got {num_rows!r} ({type(num_rows).__name__})"
+        )
+    if num_rows < 0:
+        raise ValueError(f"num_rows must be 0 or more, got {num_rows}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"seed must be 0 or more, got {seed}")
+    if isinstance(missing, bool) or not isinstance(missing, (int, float)):
+        raise TypeError(
+            f"missing must be a float, got {missing!r} ({type(missing).__name__})"
+        )
+    if not 0 <= missing <= 1:
+        raise ValueError(f"missing must be a probability from 0 to 1, got {missing}")
 
 
 def sample_houses(
@@ -58,22 +81,7 @@ def sample_houses(
     larger ``missing`` hides more entries of the same houses, and a shorter
     sample is the beginning of a longer one.
     """
-    if isinstance(num_rows, bool) or not isinstance(num_rows, int):
-        raise TypeError(
-            f"num_rows must be an int, got {num_rows!r} ({type(num_rows).__name__})"
-        )
-    if num_rows < 0:
-        raise ValueError(f"num_rows must be 0 or more, got {num_rows}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {seed!r} ({type(seed).__name__})")
-    if seed < 0:
-        raise ValueError(f"seed must be 0 or more, got {seed}")
-    if isinstance(missing, bool) or not isinstance(missing, (int, float)):
-        raise TypeError(
-            f"missing must be a float, got {missing!r} ({type(missing).__name__})"
-        )
-    if not 0 <= missing <= 1:
-        raise ValueError(f"missing must be a probability from 0 to 1, got {missing}")
+    _check_sample_arguments(num_rows, seed, missing)
     rng = random.Random(seed)
     rows: list[dict[str, int | str | None]] = []
     for _ in range(num_rows):
@@ -91,6 +99,20 @@ def sample_houses(
             }
         )
     return rows
+
+
+def _replace_atomically(target: pathlib.Path, data: bytes) -> None:
+    """Write data to a temporary file beside target, then rename it to target."""
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "xb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _describe(value: object) -> str:
@@ -136,6 +158,24 @@ def _house_csv_text(rows: Iterable[Mapping[str, int | str | None]]) -> str:
     return buffer.getvalue()
 
 
+def _holds_already(target: pathlib.Path, data: bytes, *, overwrite: bool) -> bool:
+    """True if ``target`` holds ``data``; refuse a folder, or other content."""
+    if target.is_dir():
+        raise IsADirectoryError(
+            f"path must name a file, got the folder {str(target)!r}"
+        )
+    if not target.exists():
+        return False
+    if target.read_bytes() == data:
+        return True
+    if not overwrite:
+        raise FileExistsError(
+            f"{str(target)!r} already exists with different content and was "
+            "left untouched; pass overwrite=True to replace it"
+        )
+    return False
+
+
 def write_house_csv(
     path: str | os.PathLike[str],
     rows: Iterable[Mapping[str, int | str | None]] | None = None,
@@ -144,10 +184,10 @@ def write_house_csv(
 ) -> pathlib.Path:
     """Write houses to a CSV file atomically, never replacing data silently.
 
-    The file has the header ``NumRooms,Alley,Price`` and one line per row;
-    ``None`` is written as ``NA``. The table goes to a temporary file in the
-    destination folder, which then replaces ``path`` with ``os.replace``, so
-    readers never see a half-written file. Nothing else is written.
+    The file has the header ``NumRooms,Alley,Price`` and one line per row,
+    ``None`` written as ``NA``. The table goes to a temporary file beside
+    ``path``, which then replaces it (``os.replace``): no reader ever sees a
+    half-written file.
 
     Parameters
     ----------
@@ -164,11 +204,13 @@ def write_house_csv(
     Returns
     -------
     pathlib.Path
-        ``path``. If the file already held exactly this table, it is left
-        as it was (not even rewritten).
+        ``path``. A file that already holds this table is not rewritten.
 
     Raises
     ------
+    OSError
+        If the file cannot be written (a read-only folder raises
+        ``PermissionError``); the error names ``path``.
     FileExistsError
         If ``path`` holds different content and ``overwrite`` is ``False``;
         the file is left untouched.
@@ -183,29 +225,16 @@ def write_house_csv(
         raise TypeError(f"overwrite must be True or False, got {_describe(overwrite)}")
     target = pathlib.Path(path)
     data = _house_csv_text(HOUSES if rows is None else rows).encode("utf-8")
-    if target.is_dir():
-        raise IsADirectoryError(
-            f"path must name a file, got the folder {str(target)!r}"
-        )
-    if target.exists():
-        if target.read_bytes() == data:
-            return target
-        if not overwrite:
-            raise FileExistsError(
-                f"{str(target)!r} already exists with different content and was "
-                "left untouched; pass overwrite=True to replace it"
-            )
+    if _holds_already(target, data, overwrite=overwrite):
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with open(temporary, "xb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        _replace_atomically(target, data)
+    except OSError as error:
+        if error.errno is None:
+            raise
+        # Name the file the caller asked for, not the temporary file beside it.
+        raise OSError(error.errno, error.strerror, str(target)) from None
     return target
 
 

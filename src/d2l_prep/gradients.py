@@ -2,7 +2,11 @@
 # docs/en/calculus.md.
 # Do not edit: change the page, then run `nox -s save`.
 # ruff: noqa: I001 (imports stay in the order the page introduces them)
-"""Code defined in the book page docs/en/calculus.md."""
+"""Gradient checks: central differences, and autograd's gradient compared with them.
+
+Defined in the ``#@save gradients`` cells of the book page
+docs/en/calculus.md, section "Checking gradients numerically".
+"""
 
 import math
 from collections.abc import Callable
@@ -84,19 +88,45 @@ def numerical_gradient(
     _check_function_and_point(f, x)
     step = _check_nonnegative("h", h, zero_ok=False)
     point = x.detach().to(torch.float64).clone(memory_format=torch.contiguous_format)
+    return _central_differences(f, point, step)
+
+
+def _central_differences(
+    f: Callable[[torch.Tensor], torch.Tensor | float], point: torch.Tensor, h: float
+) -> torch.Tensor:
+    """Entry i: (f(x + h e_i) - f(x - h e_i)) / 2h, moving one entry of point at a time."""
     grad = torch.empty_like(point)
     flat, flat_grad = point.view(-1), grad.view(-1)
     with torch.no_grad():
         for i in range(flat.numel()):
             saved = flat[i].item()
-            flat[i] = saved + step
+            flat[i] = saved + h
             up = _scalar(f(point))
-            flat[i] = saved - step
+            flat[i] = saved - h
             down = _scalar(f(point))
             flat[i] = saved
-            # Divide by the step actually taken: saved + step is rounded.
-            flat_grad[i] = (up - down) / ((saved + step) - (saved - step))
+            # Divide by the step actually taken: saved + h is rounded.
+            flat_grad[i] = (up - down) / ((saved + h) - (saved - h))
     return grad
+
+
+def _autograd_gradient(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
+) -> torch.Tensor:
+    """Autograd's gradient of f at a copy of x, in float64 (zero if f ignores x)."""
+    point = x.detach().clone().requires_grad_(True)
+    value = f(point)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(
+            f"f must return a tensor for autograd to differentiate, "
+            f"got {type(value).__name__}"
+        )
+    _scalar(value)
+    if value.requires_grad:
+        (grad,) = torch.autograd.grad(value.reshape(()), point, allow_unused=True)
+        if grad is not None:
+            return grad.detach().to(torch.float64)
+    return torch.zeros_like(point, dtype=torch.float64)
 
 
 def check_gradient(
@@ -137,30 +167,22 @@ def check_gradient(
         If ``f`` is not callable, ``x`` is not a floating-point tensor, a
         tolerance or ``h`` is not a real number, or ``f(x)`` is not a tensor.
     ValueError
-        If ``h`` is not positive, a tolerance is negative, or ``f(x)`` is not
-        a scalar.
+        If ``x`` is empty (a check of no entries would pass whatever the
+        gradient), ``h`` is not positive, a tolerance is negative, or
+        ``f(x)`` is not a scalar.
     """
     _check_function_and_point(f, x)
+    if x.numel() == 0:
+        raise ValueError(
+            f"x must hold at least one entry to check, got an empty tensor of "
+            f"shape {tuple(x.shape)}"
+        )
     _check_nonnegative("h", h, zero_ok=False)
     rtol = _check_nonnegative("rtol", rtol, zero_ok=True)
     atol = _check_nonnegative("atol", atol, zero_ok=True)
-    point = x.detach().clone().requires_grad_(True)
-    value = f(point)
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(
-            f"f must return a tensor for autograd to differentiate, "
-            f"got {type(value).__name__}"
-        )
-    _scalar(value)
-    analytic = torch.zeros_like(point)
-    if value.requires_grad:
-        (grad,) = torch.autograd.grad(value.reshape(()), point, allow_unused=True)
-        if grad is not None:
-            analytic = grad
+    analytic = _autograd_gradient(f, x)
     numeric = numerical_gradient(f, x, h=h)
-    return torch.allclose(
-        analytic.detach().to(torch.float64), numeric, rtol=rtol, atol=atol
-    )
+    return torch.allclose(analytic, numeric, rtol=rtol, atol=atol)
 
 
 __all__ = [

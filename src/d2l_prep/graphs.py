@@ -2,7 +2,9 @@
 # docs/en/computation-graphs.md.
 # Do not edit: change the page, then run `nox -s save`.
 # ruff: noqa: I001 (imports stay in the order the page introduces them)
-"""Code defined in the book page docs/en/computation-graphs.md."""
+"""The ``#@save graphs`` cells of the book page
+docs/en/computation-graphs.md, section "Drawing the Graph".
+"""
 
 import math
 import re

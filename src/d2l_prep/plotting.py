@@ -2,9 +2,14 @@
 # docs/en/calculus.md.
 # Do not edit: change the page, then run `nox -s save`.
 # ruff: noqa: I001 (imports stay in the order the page introduces them)
-"""Code defined in the book page docs/en/calculus.md."""
+"""Plotting helpers: SVG figures, figure size, axes set-up and the curves of d2l.plot.
+
+Defined in the ``#@save plotting`` cells of the book page
+docs/en/calculus.md, section "Plotting helpers".
+"""
 
 import math
+import sys
 from numbers import Real
 import matplotlib.pyplot as plt
 from collections.abc import Sequence
@@ -21,13 +26,10 @@ def use_svg_display() -> None:
 
     SVG figures stay sharp at every zoom level. Outside IPython (in a script
     or a test) there is no notebook display to configure, and the call does
-    nothing.
+    nothing: it does not even import IPython.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    if get_ipython() is None:
+    ipython = sys.modules.get("IPython")
+    if ipython is None or ipython.get_ipython() is None:
         return
     from matplotlib_inline import backend_inline
 
@@ -36,7 +38,10 @@ def use_svg_display() -> None:
 
 
 def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
-    """Set the size of the Matplotlib figures created from now on.
+    """Use SVG figures in Jupyter and set the size of the figures created from now on.
+
+    Like the original book's ``set_figsize``, it calls :func:`use_svg_display`
+    first, so a notebook that calls it (or :func:`plot`) shows SVG figures.
 
     Parameters
     ----------
@@ -50,7 +55,9 @@ def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
     ValueError
         If a size is not finite and positive.
     """
-    plt.rcParams["figure.figsize"] = _figsize_pair(figsize)
+    size = _figsize_pair(figsize)
+    use_svg_display()
+    plt.rcParams["figure.figsize"] = size
 
 
 def _figsize_pair(figsize: object) -> tuple[float, float]:
@@ -139,6 +146,7 @@ def set_axes(
 
 
 _Data: TypeAlias = torch.Tensor | npt.NDArray[Any] | Sequence[Any]
+_Curve: TypeAlias = npt.NDArray[np.float64]
 
 
 def _is_number(value: object) -> bool:
@@ -178,7 +186,7 @@ def _as_float_array(data: object, name: str) -> npt.NDArray[np.float64]:
     return converted.astype(np.float64)
 
 
-def _curves(data: _Data, name: str) -> list[npt.NDArray[np.float64]]:
+def _curves(data: _Data, name: str) -> list[_Curve]:
     """Split ``data`` into curves, each a 1-D float64 array."""
     if isinstance(data, list | tuple) and not all(_is_number(v) for v in data):
         curves = [_as_float_array(item, f"{name}[{i}]") for i, item in enumerate(data)]
@@ -203,6 +211,66 @@ def _curves(data: _Data, name: str) -> list[npt.NDArray[np.float64]]:
     return curves
 
 
+def _paired_curves(X: _Data, Y: _Data | None) -> tuple[list[_Curve], list[_Curve]]:
+    """The x and y values of each curve; ``X`` alone is plotted against its index."""
+    if Y is None:
+        ys = _curves(X, "X")
+        return [np.arange(len(y), dtype=np.float64) for y in ys], ys
+    xs, ys = _curves(X, "X"), _curves(Y, "Y")
+    if len(xs) == 1:
+        xs = xs * len(ys)
+    elif len(xs) != len(ys):
+        raise ValueError(
+            f"X holds {len(xs)} curves and Y holds {len(ys)}: expected one "
+            f"X curve for all of Y, or one per Y curve"
+        )
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        if len(x) != len(y):
+            raise ValueError(
+                f"X and Y differ in length for curve {i}: {len(x)} x values "
+                f"and {len(y)} y values, expected as many x values as y values"
+            )
+    return xs, ys
+
+
+def _draw_curves(
+    axes: Axes, xs: list[_Curve], ys: list[_Curve], fmts: Sequence[str]
+) -> None:
+    """Clear the axes; draw ys[i] against xs[i] in the format fmts[i % len(fmts)].
+
+    A curve that reuses a format takes colour i of the cycle (C0, C1, ...).
+    """
+    colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["k"])
+    axes.cla()
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        (line,) = axes.plot(x, y, fmts[i % len(fmts)])
+        if i >= len(fmts):
+            line.set_color(colours[i % len(colours)])
+
+
+def _check_plot_options(
+    fmts: object, axes: object, xscale: object, yscale: object, legend: object
+) -> None:
+    """Refuse the options of ``plot`` that are not of the documented form."""
+    _check_scale("xscale", xscale)
+    _check_scale("yscale", yscale)
+    _check_legend(legend)
+    if (
+        isinstance(fmts, str)
+        or not isinstance(fmts, Sequence)
+        or not fmts
+        or not all(isinstance(fmt, str) for fmt in fmts)
+    ):
+        raise TypeError(
+            f"fmts must be a non-empty sequence of format strings such as "
+            f"('-', 'm--'), got {fmts!r}"
+        )
+    if axes is not None and not isinstance(axes, Axes):
+        raise TypeError(
+            f"axes must be a Matplotlib Axes or None, got {type(axes).__name__}"
+        )
+
+
 def plot(
     X: _Data,
     Y: _Data | None = None,
@@ -217,16 +285,14 @@ def plot(
     figsize: tuple[float, float] = (3.5, 2.5),
     axes: Axes | None = None,
 ) -> None:
-    """Plot one or several curves.
+    """Plot every curve of ``Y`` against ``X`` (or of ``X`` against its index).
 
     Parameters
     ----------
-    X : list, numpy.ndarray or torch.Tensor
-        The x values: one curve (1-D) or one per curve of ``Y`` (2-D, one
-        curve per row, or a list of 1-D items). When ``Y`` is None, ``X``
-        holds the y values instead, plotted against their index 0, 1, 2, ...
-    Y : list, numpy.ndarray or torch.Tensor, optional
-        The y values, one curve or several, in the same forms as ``X``.
+    X, Y : list, numpy.ndarray or torch.Tensor
+        One curve (1-D) or several (2-D, one per row, or a list of 1-D
+        items); one ``X`` curve is shared by all of ``Y``. Without ``Y``,
+        ``X`` holds the y values, plotted against 0, 1, 2, ...
     xlabel, ylabel : str, optional
         Axis labels.
     legend : sequence of str, optional
@@ -236,65 +302,32 @@ def plot(
     xscale, yscale : str, default 'linear'
         Axis scales, among ``matplotlib.scale.get_scale_names()``.
     fmts : sequence of str, default ('-', 'm--', 'g-.', 'r:')
-        Matplotlib format strings; curve i uses ``fmts[i]``. Formats are not
-        recycled: give at least as many as there are curves.
+        Matplotlib format strings; curve i uses ``fmts[i % len(fmts)]``:
+        with more curves than formats, the formats repeat and every curve is
+        drawn. A curve that reuses a format keeps its line style but takes
+        colour ``i`` of Matplotlib's cycle, so it differs from the first.
     figsize : (float, float), default (3.5, 2.5)
-        Size in inches of the figure, when a new one is created.
+        Size in inches of the figure, when a new one is created; the call
+        also switches Jupyter to SVG figures (:func:`set_figsize`).
     axes : matplotlib.axes.Axes, optional
         Axes to draw on, cleared first; by default the current axes.
 
     Raises
     ------
     TypeError
-        If the data are not real numbers in one of the accepted forms, or an
-        argument has the wrong type.
+        If the data are not real numbers in an accepted form, or an option
+        has the wrong type (``fmts`` empty or a single string, ...).
     ValueError
-        If a curve of ``X`` and its curve of ``Y`` differ in length, ``X``
-        and ``Y`` hold different numbers of curves (other than one ``X``),
-        there are more curves than ``fmts``, a scale is unknown, or
-        ``figsize`` is not positive.
+        If an ``X`` curve and its ``Y`` curve differ in length, ``X`` and
+        ``Y`` hold different numbers of curves (other than one ``X``), a
+        curve is empty, a scale is unknown or ``figsize`` is not positive.
     """
-    _check_scale("xscale", xscale)
-    _check_scale("yscale", yscale)
-    _check_legend(legend)
-    if isinstance(fmts, str) or not all(isinstance(fmt, str) for fmt in fmts):
-        raise TypeError(
-            f"fmts must be a sequence of format strings such as ('-', 'm--'), "
-            f"got {fmts!r}"
-        )
-    if axes is not None and not isinstance(axes, Axes):
-        raise TypeError(
-            f"axes must be a Matplotlib Axes or None, got {type(axes).__name__}"
-        )
-    if Y is None:
-        ys = _curves(X, "X")
-        xs = [np.arange(len(y), dtype=np.float64) for y in ys]
-    else:
-        xs, ys = _curves(X, "X"), _curves(Y, "Y")
-        if len(xs) == 1:
-            xs = xs * len(ys)
-        elif len(xs) != len(ys):
-            raise ValueError(
-                f"X holds {len(xs)} curves and Y holds {len(ys)}: expected one "
-                f"X curve for all of Y, or one per Y curve"
-            )
-        for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
-            if len(x) != len(y):
-                raise ValueError(
-                    f"X and Y differ in length for curve {i}: {len(x)} x values "
-                    f"and {len(y)} y values, expected as many x values as y values"
-                )
-    if len(ys) > len(fmts):
-        raise ValueError(
-            f"fmts has {len(fmts)} formats for {len(ys)} curves: expected at "
-            f"least one format per curve, e.g. fmts=('-', 'm--', 'g-.', 'r:', 'c-')"
-        )
+    _check_plot_options(fmts, axes, xscale, yscale, legend)
+    xs, ys = _paired_curves(X, Y)
     set_figsize(figsize)
     if axes is None:
         axes = plt.gca()
-    axes.cla()
-    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
-        axes.plot(x, y, fmts[i])
+    _draw_curves(axes, xs, ys, fmts)
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
 
 
