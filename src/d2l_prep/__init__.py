@@ -17,21 +17,39 @@ import matplotlib.pyplot as plt
 
 from d2l_prep.data import HOUSE_COLUMNS, HOUSES, sample_houses, write_house_csv
 from d2l_prep.gradients import check_gradient, numerical_gradient
-from d2l_prep.graphs import ComputationGraph, GraphNode, draw_graph, trace_graph
+from d2l_prep.graph_draw import MAX_DRAWN_NODES, draw_graph
+from d2l_prep.graph_layout import GraphLayout, Point, layout_graph
+from d2l_prep.graphs import (
+    BackwardRecord,
+    ComputationGraph,
+    GraphNode,
+    NodeKind,
+    Reading,
+    record_backward,
+    trace_graph,
+)
 from d2l_prep.plotting import plot, set_axes, set_figsize, use_svg_display
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MAX_DRAWN_NODES",
+    "BackwardRecord",
     "ComputationGraph",
+    "GraphLayout",
     "GraphNode",
     "HOUSES",
+    "NodeKind",
+    "Point",
+    "Reading",
     "HOUSE_COLUMNS",
     "check_gradient",
     "draw_graph",
+    "layout_graph",
     "numerical_gradient",
     "plot",
     "plt",
+    "record_backward",
     "sample_houses",
     "set_axes",
     "set_figsize",
