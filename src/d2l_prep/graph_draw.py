@@ -267,7 +267,7 @@ def _draw_gradients(ax: Axes, graph: ComputationGraph, texts: dict[str, Text]) -
 
 
 def _draw_flows(ax: Axes, graph: ComputationGraph, layout: GraphLayout) -> None:
-    """The gradient each edge carried back, beside the edge's last segment."""
+    """The gradient each edge carried back, beside its last segment."""
     boxes = {n.key: (_box_size(n), n.kind == "op") for n in graph.nodes}
     edges = zip(graph.edges, graph.flows, layout.routes, strict=True)
     for (source, target), flow, route in edges:
@@ -276,11 +276,9 @@ def _draw_flows(ax: Axes, graph: ComputationGraph, layout: GraphLayout) -> None:
         p, q = route[-2], route[-1]
         length = math.dist(p, q)
         unit = ((q[0] - p[0]) / length, (q[1] - p[1]) / length)
-        # Halfway along the part of the segment between the boxes, on the
-        # side of the backward arrow.
-        begin = _gap_to(boxes, source, unit)
-        end = length - _gap_to(boxes, target, unit)
-        middle = ((begin if len(route) == 2 else 0.0) + end) / 2
+        # Halfway between the boxes, beside the backward arrow.
+        begin = _gap_to(boxes, source, unit) if len(route) == 2 else 0.0
+        middle = (begin + length - _gap_to(boxes, target, unit)) / 2
         ax.annotate(
             _format(flow),
             (p[0] + unit[0] * middle, p[1] + unit[1] * middle),
@@ -314,7 +312,7 @@ def _margins(graph: ComputationGraph, show_grad: bool) -> tuple[float, float]:
         return 8.0, 0.0
     leaves = [n for n in graph.nodes if n.kind == "leaf"]
     left = max(_text_size(_grad_text(n), _SMALL)[0] for n in leaves) + 12
-    return left, 2.2 * _SMALL  # the legend goes below
+    return left, 2.8 * _SMALL  # the legend goes below
 
 
 def draw_graph(
@@ -359,15 +357,15 @@ def draw_graph(
     TypeError
         If an argument has the wrong type.
     ValueError
-        If ``root`` has no ``grad_fn``, a name is not in its graph, the graph
-        has over ``MAX_DRAWN_NODES`` nodes, or a leaf has no ``.grad`` yet
-        while ``show_grad`` is set.
+        If root has no grad_fn, a name is not in its graph, the graph has
+        more nodes than MAX_DRAWN_NODES, or show_grad is set while a leaf has
+        no gradient yet.
     """
     graph = trace_graph(root, names, record=record)
     _check_drawing(graph, show_grad, ax, record is not None)
     size = None if figsize is None else _figsize_pair(figsize)
     widths = {node.key: _box_size(node)[0] for node in graph.nodes}
-    gap = _GAP if record is None else 1.6 * _GAP  # room for the edges' labels
+    gap = _GAP if record is None else 1.6 * _GAP  # room for labels on edges
     layout = layout_graph(graph, widths, gap=gap, row=_ROW)
     ax = _frame(ax, layout, _margins(graph, show_grad), size)
     texts = _draw_nodes(ax, graph, layout)
