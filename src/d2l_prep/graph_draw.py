@@ -33,7 +33,7 @@ MAX_DRAWN_NODES = 1000
 _FONTSIZE = 12.0  # about the size of the book's body text
 _SMALL = 10.5  # gradients and the legend
 _PAD = 0.3  # padding of a tensor's box around its text, in font sizes
-_GAP = 24.0  # space between the boxes of neighbouring columns, in points
+_GAP = 30.0  # space between the boxes of neighbouring columns, in points
 _ROW = 54.0  # distance between rows, in points
 _NODE_STYLE = {
     "leaf": {"boxstyle": f"round,pad={_PAD}", "fc": "#d4e6f7", "ec": "#2b6cb0"},
@@ -365,7 +365,7 @@ def draw_graph(
     _check_drawing(graph, show_grad, ax, record is not None)
     size = None if figsize is None else _figsize_pair(figsize)
     widths = {node.key: _box_size(node)[0] for node in graph.nodes}
-    gap = _GAP if record is None else 1.6 * _GAP  # room for labels on edges
+    gap = _GAP if record is None else 1.3 * _GAP  # room for labels on edges
     layout = layout_graph(graph, widths, gap=gap, row=_ROW)
     ax = _frame(ax, layout, _margins(graph, show_grad), size)
     texts = _draw_nodes(ax, graph, layout)

@@ -152,32 +152,71 @@ class _Columns:
                 break
 
 
+def _spaced(wanted: list[float], row: float) -> list[float]:
+    """Heights closest to ``wanted`` (least squares), top to bottom, each at
+    least ``row`` below the one before: isotonic regression by pooling
+    adjacent violators, on ``y + i * row``, which must not increase."""
+    blocks: list[list[float]] = []  # [sum, count] of each pooled run
+    for i, y in enumerate(wanted):
+        blocks.append([y + i * row, 1.0])
+        while len(blocks) > 1 and (
+            blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]
+        ):
+            total, count = blocks.pop()
+            blocks[-1][0] += total
+            blocks[-1][1] += count
+    pooled = [total / count for total, count in blocks for _ in range(int(count))]
+    return [z - i * row for i, z in enumerate(pooled)]
+
+
+def _heights(columns: _Columns, row: float, sweeps: int = 4) -> dict[_Slot, float]:
+    """The height of each slot: columns start centred, then each slot moves
+    towards the mean height of its neighbours, keeping its column's order,
+    so that edges, and the waypoints of a bus, run as straight as they can."""
+    y = {
+        slot: ((len(layer) - 1) / 2 - i) * row
+        for layer in columns.layers
+        for i, slot in enumerate(layer)
+    }
+    order = list(range(len(columns.layers)))
+    for _ in range(sweeps):
+        for c in order + order[::-1]:
+            layer = columns.layers[c]
+            wanted = []
+            for slot in layer:
+                near = [*columns.preds[slot], *columns.succs[slot]]
+                wanted.append(sum(y[n] for n in near) / len(near) if near else y[slot])
+            y.update(zip(layer, _spaced(wanted, row), strict=True))
+    return y
+
+
 def _place(
     graph: ComputationGraph,
-    layers: list[list[_Slot]],
+    columns: _Columns,
     chains: list[list[_Slot]],
     widths: Mapping[str, float],
     spacing: tuple[float, float],
 ) -> GraphLayout:
-    """Coordinates: columns as wide as their widest box, rows centred."""
+    """Coordinates: columns as wide as their widest box, rows ``row`` apart."""
     gap, row = spacing
     sizes = [
         max((widths[s] for s in layer if isinstance(s, str)), default=0.0)
-        for layer in layers
+        for layer in columns.layers
     ]
     xs = [sizes[0] / 2]
     for left, right in pairwise(sizes):
         xs.append(xs[-1] + (left + right) / 2 + gap)
-    height = max(len(layer) for layer in layers) * row
+    y = _heights(columns, row)
+    bottom, top = min(y.values()), max(y.values())
     at: dict[_Slot, Point] = {}
-    for c, layer in enumerate(layers):
-        for i, slot in enumerate(layer):
-            at[slot] = (xs[c], height / 2 + ((len(layer) - 1) / 2 - i) * row)
+    for c, layer in enumerate(columns.layers):
+        for slot in layer:
+            at[slot] = (xs[c], y[slot] - bottom + row / 2)
     return GraphLayout(
         centers=tuple(at[node.key] for node in graph.nodes),
         routes=tuple(tuple(at[s] for s in chain) for chain in chains),
         width=xs[-1] + sizes[-1] / 2,
-        height=height,
+        height=top - bottom + row,
     )
 
 
@@ -245,7 +284,7 @@ def layout_graph(
             slots[slot] = slot[1] if isinstance(slot, tuple) else column[slot]
     columns = _Columns(chains, slots)
     columns.order()
-    return _place(graph, columns.layers, chains, widths, spacing)
+    return _place(graph, columns, chains, widths, spacing)
 
 
 __all__ = [
