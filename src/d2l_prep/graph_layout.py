@@ -242,8 +242,10 @@ def layout_graph(
     that skips columns gets a waypoint in each; the waypoints of edges from
     one node are shared. Each column is sorted by the mean row of its
     neighbours, sweeping right and back left, then neighbours are swapped
-    while that removes crossings. The work grows about linearly with the
-    number of nodes and waypoints, and only the graph decides the result.
+    while that removes crossings; last, each node moves towards its
+    neighbours' mean height, keeping its column's order. The work grows
+    about linearly with the number of nodes and waypoints, and only the
+    graph decides the result.
 
     Parameters
     ----------
