@@ -16,9 +16,8 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
 # The build folder, the books and the execution cache key are defined once, in
 # docs/_ext/layout.py (D2L_BUILD_DIR moves the build folder).
-from layout import BOOKS, BUILD, execution_cache  # noqa: E402
-
 from hosted_site import not_found_body, site_url  # noqa: E402
+from layout import BOOKS, BUILD, execution_cache  # noqa: E402
 
 # Kernels started by MyST-NB inherit the environment: the book's figures get
 # a fixed SVG hash salt, no timestamps and a transparent background.
@@ -124,16 +123,20 @@ def language_settings(book: str) -> dict[str, object]:
             nb_code_prompt_hide="Hide the complete definition",
         )
     site = site_url()
-    return settings | {
-        "html_baseurl": f"{site}{book}/",
-        "ogp_site_url": f"{site}{book}/",
-        "notfound_urls_prefix": f"{urlsplit(site).path}{book}/",
-        "notfound_context": {"title": "404", "body": not_found_body(site)},
-        "language": info["language"],
-        "html_title": info["title"],
-        "bilingual_book": book,
-        "bilingual_books": BOOKS,
-    } | latex_settings(book)
+    return (
+        settings
+        | {
+            "html_baseurl": f"{site}{book}/",
+            "ogp_site_url": f"{site}{book}/",
+            "notfound_urls_prefix": f"{urlsplit(site).path}{book}/",
+            "notfound_context": {"title": "404", "body": not_found_body(site)},
+            "language": info["language"],
+            "html_title": info["title"],
+            "bilingual_book": book,
+            "bilingual_books": BOOKS,
+        }
+        | latex_settings(book)
+    )
 
 
 def _quiet_jieba() -> None:

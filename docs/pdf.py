@@ -26,9 +26,12 @@ from pathlib import Path
 
 import build  # docs/build.py: the site's execution step and build folder
 
-BOOKS = build.BOOKS
-LATEX = build.BUILD / "latex"
-PDF = build.BUILD / "pdf"
+from layout import BOOKS as _BOOK_INFO  # noqa: E402
+from layout import BUILD, DOCS  # noqa: E402 (docs/_ext, put on sys.path by build)
+
+BOOKS = tuple(_BOOK_INFO)
+LATEX = BUILD / "latex"
+PDF = BUILD / "pdf"
 SITE_PDF = build.HTML / "pdf"
 TOOLS = ("xelatex", "latexmk", "rsvg-convert", "make")
 
@@ -57,8 +60,8 @@ def _sphinx_latex(book: str) -> list[str]:
         "--keep-going",
         "-q",
         "-d",
-        str(build.BUILD / "doctrees-latex" / book),
-        str(build.DOCS / book),
+        str(BUILD / "doctrees-latex" / book),
+        str(DOCS / book),
         str(LATEX / book),
     ]
 
@@ -70,7 +73,7 @@ def _make_pdf(book: str) -> list[str]:
 
 def _run_all(commands: dict[str, list[str]], step: str) -> bool:
     """Run one command per book at once; print the log of each one that fails."""
-    logs = {book: build.BUILD / f"{step}-{book}.log" for book in commands}
+    logs = {book: BUILD / f"{step}-{book}.log" for book in commands}
     running = {}
     for book, command in commands.items():
         with logs[book].open("w", encoding="utf-8") as log:

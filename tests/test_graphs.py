@@ -1,36 +1,34 @@
-"""d2l_prep.graphs: tracing and drawing autograd graphs (Computation Graphs chapter)."""
+"""The graph modules of the Computation Graphs chapter.
+
+``d2l_prep.graphs`` traces, ``d2l_prep.graph_layout`` places, ``d2l_prep.graph_draw``
+draws.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import typing
 from collections import Counter
-from collections.abc import Iterator
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.axes import Axes
+from matplotlib.patches import FancyArrowPatch
 
-# No display in tests: draw with the Agg backend, before pyplot is imported.
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.patches import FancyArrowPatch  # noqa: E402
-
-from d2l_prep.graphs import (  # noqa: E402
+import d2l_prep as d2l
+from d2l_prep.graph_draw import MAX_DRAWN_NODES, draw_graph
+from d2l_prep.graph_layout import GraphLayout, layout_graph
+from d2l_prep.graphs import (
     ComputationGraph,
     GraphNode,
-    draw_graph,
+    NodeKind,
+    record_backward,
     trace_graph,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    plt.close("all")
-    with matplotlib.rc_context():
-        yield
-    plt.close("all")
 
 
 def chain() -> dict[str, torch.Tensor]:
@@ -83,15 +81,15 @@ def test_trace_of_the_chain_has_its_leaf_ops_and_edges() -> None:
     t = chain()
     graph = trace_graph(t["z"], t)
     kinds = [(node.kind, node.label, node.value) for node in graph.nodes]
-    assert kinds[0] == ("root", "z", "27.5"), "the walk starts at the root"
+    assert kinds[0] == ("root", "z", 27.5), "the walk starts at the root"
     assert sorted(kinds, key=str) == sorted(
         [
-            ("root", "z", "27.5"),
+            ("root", "z", 27.5),
             ("op", "Add", None),
             ("op", "Mul", None),
             ("op", "Pow", None),
-            ("tensor", "y", "12.25"),
-            ("leaf", "x", "3.5"),
+            ("tensor", "y", 12.25),
+            ("leaf", "x", 3.5),
         ],
         key=str,
     )
@@ -108,11 +106,11 @@ def test_trace_of_two_paths_finds_both_paths_from_each_leaf() -> None:
     assert ops == Counter({"Mul": 6, "Add": 3, "Pow": 2})
     nodes = by_label(graph)
     assert {n: (nodes[n].kind, nodes[n].value) for n in "abxyz"} == {
-        "a": ("leaf", "2.0"),
-        "b": ("leaf", "1.0"),
-        "x": ("tensor", "7.0"),
-        "y": ("tensor", "23.0"),
-        "z": ("root", "83.0"),
+        "a": ("leaf", 2.0),
+        "b": ("leaf", 1.0),
+        "x": ("tensor", 7.0),
+        "y": ("tensor", 23.0),
+        "z": ("root", 83.0),
     }
     root = nodes["z"].key
     assert count_paths(graph, nodes["a"].key, root) == 2
@@ -153,14 +151,14 @@ def test_gradients_are_read_from_leaves_and_retained_tensors_only() -> None:
     assert all(node.grad is None for node in before.nodes)
     t["z"].backward()
     after = by_label(trace_graph(t["z"], t))
-    assert (after["a"].grad, after["b"].grad) == ("64.0", "33.0")
+    assert (after["a"].grad, after["b"].grad) == (64.0, 33.0)
     assert after["x"].grad is None and after["y"].grad is None
 
     t = chain()
     t["y"].retain_grad()
     t["z"].backward()
     nodes = by_label(trace_graph(t["z"], t))
-    assert (nodes["x"].grad, nodes["y"].grad) == ("14.0", "2.0")
+    assert (nodes["x"].grad, nodes["y"].grad) == (14.0, 2.0)
 
 
 def test_non_scalar_tensors_show_their_shape() -> None:
@@ -168,9 +166,9 @@ def test_non_scalar_tensors_show_their_shape() -> None:
     y = 2 * torch.dot(x, x)
     y.backward()
     nodes = by_label(trace_graph(y, {"x": x, "y": y}))
-    assert nodes["x"].value == "shape (4,)"
-    assert nodes["x"].grad == "shape (4,)"
-    assert nodes["y"].value == "28.0"
+    assert nodes["x"].value == (4,)
+    assert nodes["x"].grad == (4,)
+    assert nodes["y"].value == 28.0
 
 
 def test_intermediate_of_a_multi_output_op_is_matched_by_output_number() -> None:
@@ -336,6 +334,167 @@ def test_draw_graph_rejects_bad_arguments() -> None:
     with pytest.raises(TypeError, match="figsize must be a pair of numbers"):
         draw_graph(t["z"], figsize=(6,))  # type: ignore[arg-type]
     with pytest.raises(
-        ValueError, match=r"figsize must be two positive sizes .*\(6, 0\)"
+        ValueError, match=r"figsize must hold two finite, positive.*\(6, 0\)"
     ):
         draw_graph(t["z"], figsize=(6, 0))
+
+
+def test_figsize_is_checked_like_plotting_does() -> None:
+    # One check for every helper: a NumPy scalar is a number here too.
+    ax = draw_graph(chain()["z"], figsize=(np.float32(4.0), 2))
+    assert tuple(ax.figure.get_size_inches()) == (4.0, 2.0)
+
+
+def test_node_kinds_are_a_literal_and_readings_are_numbers_or_shapes() -> None:
+    assert typing.get_args(NodeKind) == ("root", "op", "tensor", "leaf")
+    t = chain()
+    nodes = by_label(trace_graph(t["z"], t))
+    assert isinstance(nodes["z"].value, float)
+    # Formatted only when drawn.
+    assert "z = 27.5" in texts_of(draw_graph(t["z"], t))
+
+
+def test_package_exports_the_graph_helpers() -> None:
+    assert d2l.trace_graph is trace_graph and d2l.draw_graph is draw_graph
+    assert d2l.ComputationGraph is ComputationGraph and d2l.GraphNode is GraphNode
+    assert d2l.layout_graph is layout_graph and d2l.record_backward is record_backward
+
+
+# record_backward ---------------------------------------------------------------
+
+
+def flows_by_label(graph: ComputationGraph) -> dict[tuple[str, str], object]:
+    return dict(zip(labelled_edges(graph), graph.flows, strict=True))
+
+
+def test_record_keeps_what_each_edge_carried_back() -> None:
+    t = two_paths()
+    with record_backward(t["z"]) as record:
+        t["z"].backward()
+    graph = trace_graph(t["z"], t, record=record)
+    flows = flows_by_label(graph)
+    # The chapter's 4 + 60 = 64 and 6 + 27 = 33, edge by edge.
+    assert flows["a", "Mul"] == 4.0 and flows["a", "Pow"] == 60.0
+    assert flows["b", "Mul"] == 6.0 and flows["b", "Pow"] == 27.0
+    assert flows["Add", "z"] == 1.0 and flows["x", "Mul"] == 2.0
+    nodes = by_label(graph)
+    for leaf in "ab":
+        into = [f for (s, _), f in flows.items() if s == leaf]
+        assert sum(into) == nodes[leaf].grad  # type: ignore[arg-type]
+
+
+def test_an_edge_used_twice_carries_the_sum() -> None:
+    x = torch.tensor(3.0, requires_grad=True)
+    y = x * x
+    with record_backward(y) as record:
+        y.backward()
+    graph = trace_graph(y, {"x": x, "y": y}, record=record)
+    assert flows_by_label(graph)["x", "Mul"] == 6.0 == x.grad
+
+
+def test_without_a_record_no_edge_has_a_flow() -> None:
+    t = chain()
+    t["z"].backward()
+    assert set(trace_graph(t["z"], t).flows) == {None}
+
+
+def test_record_backward_removes_its_hooks() -> None:
+    t = chain()
+    with record_backward(t["z"]) as record:
+        t["z"].backward(retain_graph=True)
+    before = trace_graph(t["z"], t, record=record).flows
+    t["z"].backward(torch.tensor(10.0))  # not recorded: the hooks are gone
+    assert trace_graph(t["z"], t, record=record).flows == before
+
+
+def test_record_and_trace_reject_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="root must be a torch.Tensor"):
+        with record_backward(2.0):  # type: ignore[arg-type]
+            pass
+    t = chain()
+    with pytest.raises(TypeError, match="record must be a BackwardRecord"):
+        trace_graph(t["z"], record={})  # type: ignore[arg-type]
+
+
+def test_draw_graph_labels_backward_edges_with_their_gradients() -> None:
+    t = two_paths()
+    with record_backward(t["z"]) as record:
+        t["z"].backward()
+    labels = Counter(texts_of(draw_graph(t["z"], t, show_grad=True, record=record)))
+    for flow in ("4.0", "60.0", "6.0", "27.0"):
+        assert labels[flow] == 1
+    assert labels["a.grad = 64.0"] == 1
+
+
+def test_a_record_needs_show_grad_and_a_recorded_backward() -> None:
+    t = chain()
+    with record_backward(t["z"]) as record:
+        pass  # backward did not run inside the block
+    t["z"].backward()
+    with pytest.raises(ValueError, match="record holds no gradient of this graph"):
+        draw_graph(t["z"], t, show_grad=True, record=record)
+    with pytest.raises(ValueError, match="pass show_grad=True"):
+        draw_graph(t["z"], t, record=record)
+
+
+# layout_graph --------------------------------------------------------------
+
+
+def fan(n: int) -> torch.Tensor:
+    """One leaf feeding n multiplications (2n + 2 nodes): the bench's case."""
+    x = torch.tensor(1.0, requires_grad=True)
+    y = x
+    for i in range(n):
+        y = y + x * i
+    return y
+
+
+def test_layout_is_a_frozen_record_of_positions() -> None:
+    t = two_paths()
+    graph = trace_graph(t["z"], t)
+    layout = layout_graph(graph, {node.key: 30.0 for node in graph.nodes})
+    assert isinstance(layout, GraphLayout)
+    assert len(layout.centers) == len(graph.nodes)
+    assert len(layout.routes) == len(graph.edges)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        layout.width = 0.0  # type: ignore[misc]
+    for (source, target), route in zip(graph.edges, layout.routes, strict=True):
+        keys = [node.key for node in graph.nodes]
+        assert route[0] == layout.centers[keys.index(source)]
+        assert route[-1] == layout.centers[keys.index(target)]
+        xs = [x for x, _ in route]
+        assert xs == sorted(xs), "every edge runs from left to right"
+    for x, y in layout.centers:
+        assert 0 <= x <= layout.width and 0 <= y <= layout.height
+
+
+def test_edges_from_one_node_share_their_waypoints() -> None:
+    # The leaf feeds every Mul; one waypoint per column, not one per edge
+    # and column, keeps the layout linear in the size of the graph.
+    graph = trace_graph(fan(60))
+    layout = layout_graph(graph, {node.key: 30.0 for node in graph.nodes})
+    points = {point for route in layout.routes for point in route}
+    assert len(points) <= 2 * len(graph.nodes)
+    # A few rows (row = 50 points) for an Add, a Mul and the bus: not a
+    # triangle of 60 parallel edges.
+    assert layout.height <= 5 * 50.0
+
+
+def test_layout_rejects_bad_arguments() -> None:
+    graph = trace_graph(chain()["z"])
+    widths = {node.key: 30.0 for node in graph.nodes}
+    with pytest.raises(TypeError, match="graph must be a ComputationGraph"):
+        layout_graph("graph", widths)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="widths has no width for the node 'n0'"):
+        layout_graph(graph, {})
+    with pytest.raises(ValueError, match=r"widths\['n0'\] must be a positive"):
+        layout_graph(graph, widths | {"n0": -1.0})
+    with pytest.raises(TypeError, match="gap must be a number of points"):
+        layout_graph(graph, widths, gap="wide")  # type: ignore[arg-type]
+
+
+def test_too_big_a_graph_is_refused_with_its_size() -> None:
+    root = fan(MAX_DRAWN_NODES // 2)  # 2n + 2 nodes: just over the limit
+    with pytest.raises(ValueError, match=rf"has {MAX_DRAWN_NODES + 2} nodes.*at most"):
+        draw_graph(root)
+    assert len(trace_graph(root).nodes) == MAX_DRAWN_NODES + 2

@@ -37,8 +37,16 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 def outputs(path: Path) -> list[str]:
-    """The rendered outputs of every code cell of a page, in order."""
-    return [str(div) for div in soup(path).select("div.cell_output")]
+    """The rendered outputs of every code cell of a page, in order.
+
+    An image's alt text is left out: it is written in the page's language.
+    """
+    found = []
+    for div in soup(path).select("div.cell_output"):
+        for img in div.find_all("img"):
+            del img["alt"]
+        found.append(str(div))
+    return found
 
 
 def test_build_log_has_no_warning(built_site: Path) -> None:
@@ -312,3 +320,17 @@ def test_furo_inline_scripts_are_hashed(built_site: Path, book: str) -> None:
     theme = [s for s in tree.find_all("script") if "dataset.theme" in (s.string or "")]
     assert len(theme) == 1
     assert len(_policy(tree)["script-src"]) >= 2
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_computation_graph_figures_say_in_words_what_they_show(
+    built_site: Path, book: str
+) -> None:
+    page = soup(built_site / book / "computation-graphs.html")
+    images = page.select("div.cell_output img")
+    assert len(images) >= 4
+    for img in images:
+        alt, name = img.get("alt", ""), Path(img["src"]).stem
+        assert len(alt) >= 20 and name not in alt, f"alt text {alt!r} of {name}"
+        chinese = any("\u4e00" <= char <= "\u9fff" for char in alt)
+        assert chinese == (book == "zh"), f"alt text not in the page's language: {alt}"

@@ -26,6 +26,9 @@ the ratios hold even when the machine is busy; the absolute times do not.
 Memory is the sum of the proportional set sizes (PSS) of the build and every
 process it started, sampled every 0.2 s: a forked kernel's pages shared with
 its parent count once, as they do in the machine's memory.
+- ``draw_graph`` on a 500-node graph, one leaf feeding 249 operations
+  (``y = y + x * i``): layout alone, and layout + drawing + SVG output
+  (target ≤ 3 s). ``--graphs`` measures only this.
 
 Targets are reported, not asserted: timings belong here, not in tests.
 """
@@ -198,6 +201,57 @@ def plain_myst_nb(tmp: Path, repo: Path) -> float:
     return total
 
 
+GRAPH_BUDGET = 3.0
+# One leaf feeding n operations: 2n + 2 nodes. Run in a fresh interpreter.
+GRAPH_CASE = """
+import sys, time
+import matplotlib
+matplotlib.use("Agg")
+import torch, d2l_prep as d2l
+from d2l_prep.graph_draw import _box_size
+x = torch.tensor(1.0, requires_grad=True)
+y = x
+for i in range(249):
+    y = y + x * i
+graph = d2l.trace_graph(y)
+widths = {node.key: _box_size(node)[0] for node in graph.nodes}
+start = time.perf_counter()
+d2l.layout_graph(graph, widths)
+layout = time.perf_counter() - start
+start = time.perf_counter()
+d2l.draw_graph(y).figure.savefig(sys.stdout.buffer, format="svg")
+total = time.perf_counter() - start
+print(len(graph.nodes), layout, total, file=sys.stderr)
+"""
+
+
+def graph_timings(py: str, runs: int) -> tuple[int, float, float]:
+    """Nodes, layout time and draw-to-SVG time (best of ``runs``)."""
+    best: tuple[int, float, float] | None = None
+    for _ in range(runs):
+        result = subprocess.run(
+            [py, "-c", GRAPH_CASE], capture_output=True, text=False, check=True
+        )
+        nodes, layout, total = result.stderr.decode().split()[-3:]
+        found = (int(nodes), float(layout), float(total))
+        best = found if best is None or found[2] < best[2] else best
+    assert best is not None
+    return best
+
+
+def graph_rows(py: str, runs: int) -> list[tuple[str, str, str]]:
+    nodes, layout, total = graph_timings(py, runs)
+    verdict = "ok" if total <= GRAPH_BUDGET else "MISSED"
+    return [
+        (f"layout_graph, {nodes} nodes", f"{layout:.2f} s", ""),
+        (
+            f"draw_graph + SVG, {nodes} nodes",
+            f"{total:.2f} s",
+            f"≤ {GRAPH_BUDGET:.0f} s {verdict}",
+        ),
+    ]
+
+
 def measure_builds(py: str) -> dict[str, Any]:
     """Cold, no-op and prose-edit builds, the MyST-NB anchor and the 10× book."""
     m: dict[str, Any] = {}
@@ -280,9 +334,16 @@ def package_imports(py: str, runs: int) -> tuple[float, float, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repeats of import timings")
+    parser.add_argument(
+        "--graphs", action="store_true", help="only time draw_graph on a large graph"
+    )
     args = parser.parse_args()
     py = sys.executable
     results: list[tuple[str, str, str]] = []
+    if args.graphs:
+        for name, value, target in graph_rows(py, min(args.runs, 3)):
+            print(f"{name:<32}  {value:<10} {target}")
+        return 0
 
     m = measure_builds(py)
     cold, noop, prose = m["cold"], m["noop"], m["prose"]
@@ -303,6 +364,7 @@ def main() -> int:
         "",
     )
     results.extend(engine_rows(m))
+    results.extend(graph_rows(py, min(args.runs, 3)))
     row("pages with code", str(code_pages), "")
     row("import torch, matplotlib.pyplot, pandas", f"{import_time:.2f} s", "")
     row(
@@ -334,6 +396,8 @@ def main() -> int:
         f"{statistics.median(weights.values()) / 1024:.0f} KB",
         "",
     )
+
+    results.extend(graph_rows(py, min(args.runs, 3)))
 
     width = max(len(r[0]) for r in results)
     for name, value, target in results:

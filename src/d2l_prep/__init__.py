@@ -34,11 +34,23 @@ from d2l_prep.gradients import (
     numerical_gradient,
     check_gradient,
 )
+from d2l_prep.graph_draw import (
+    MAX_DRAWN_NODES,
+    draw_graph,
+)
+from d2l_prep.graph_layout import (
+    Point,
+    GraphLayout,
+    layout_graph,
+)
 from d2l_prep.graphs import (
+    NodeKind,
+    Reading,
     GraphNode,
     ComputationGraph,
+    BackwardRecord,
+    record_backward,
     trace_graph,
-    draw_graph,
 )
 from d2l_prep.plotting import (
     use_svg_display,
@@ -53,15 +65,23 @@ except PackageNotFoundError:  # run from a source tree that is not installed
     __version__ = "unknown"
 
 __all__ = [
+    "BackwardRecord",
     "ComputationGraph",
+    "GraphLayout",
     "GraphNode",
     "HOUSES",
     "HOUSE_COLUMNS",
+    "MAX_DRAWN_NODES",
+    "NodeKind",
+    "Point",
+    "Reading",
     "check_gradient",
     "draw_graph",
+    "layout_graph",
     "numerical_gradient",
     "plot",
     "plt",
+    "record_backward",
     "sample_houses",
     "set_axes",
     "set_figsize",

@@ -6,21 +6,19 @@
 docs/en/computation-graphs.md, section "Drawing the Graph".
 """
 
-import math
 import re
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
 import torch
 from torch.autograd.graph import Node
-from itertools import pairwise
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
-from matplotlib.text import Text
-from matplotlib.textpath import TextPath
-from matplotlib.transforms import ScaledTranslation
+
+
+NodeKind: TypeAlias = Literal["root", "op", "tensor", "leaf"]
+# A one-element tensor is read as a Python number, a larger one by its shape.
+Reading: TypeAlias = bool | int | float | complex | tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -32,28 +30,26 @@ class GraphNode:
     key : str
         The node's name in the graph's edges: ``"n0"`` for the root, then
         ``"n1"``, ``"n2"``, ... in the order the walk from the root meets them.
-    kind : str
-        ``"root"`` (the traced tensor), ``"op"`` (an operation autograd
-        recorded), ``"tensor"`` (an intermediate result given a name) or
-        ``"leaf"`` (a tensor created with ``requires_grad=True``).
+    kind : {"root", "op", "tensor", "leaf"}
+        The traced tensor, an operation autograd recorded, an intermediate
+        result given a name, or a tensor created with ``requires_grad=True``.
     label : str
         The tensor's name (``"leaf"`` / ``"root"`` if it has none) or the
         operation (``"Mul"`` for autograd's ``MulBackward0``).
-    value : str or None
-        The tensor's value, like ``"3.5"``, or its shape, like
-        ``"shape (2, 3)"``, if it has more than one element; ``None`` for an
-        operation.
-    grad : str or None
-        The tensor's ``.grad``, written like ``value``; ``None`` if it has
-        none (an operation, a leaf before ``backward``, an intermediate
-        result that does not ``retain_grad``).
+    value : number, tuple of int, or None
+        The tensor's value as a Python number if it has one element, else
+        its shape, like ``(2, 3)``; ``None`` for an operation.
+    grad : number, tuple of int, or None
+        The tensor's ``.grad``, read like ``value``; ``None`` if it has none
+        (an operation, a leaf before ``backward``, an intermediate result
+        that does not ``retain_grad``).
     """
 
     key: str
-    kind: str
+    kind: NodeKind
     label: str
-    value: str | None = None
-    grad: str | None = None
+    value: Reading | None = None
+    grad: Reading | None = None
 
 
 @dataclass(frozen=True)
@@ -67,21 +63,21 @@ class ComputationGraph:
     edges : tuple of (str, str)
         ``(input key, output key)`` pairs, once each: values flow from the
         first node to the second; ``backward`` sends gradients the other way.
+    flows : tuple of (number, tuple of int, or None)
+        One per edge: the gradient ``backward`` sent back along it, if it was
+        recorded (see ``record_backward``), else ``None``.
     """
 
     nodes: tuple[GraphNode, ...]
     edges: tuple[tuple[str, str], ...]
+    flows: tuple[Reading | None, ...] = field(default=())
 
 
-def _format_tensor(tensor: torch.Tensor) -> str:
-    """The value of a one-element tensor (``"2.0"``), else its shape."""
+def _reading(tensor: torch.Tensor) -> Reading:
+    """A one-element tensor's value as a Python number, else its shape."""
     if tensor.numel() != 1:
-        return f"shape {tuple(tensor.shape)}"
-    value = tensor.detach().item()
-    if isinstance(value, float) and math.isfinite(value):
-        text = f"{value:.4g}"
-        return text if "." in text or "e" in text else text + ".0"
-    return str(value)
+        return tuple(tensor.shape)
+    return tensor.detach().item()
 
 
 def _op_label(fn: Node) -> str:
@@ -90,17 +86,34 @@ def _op_label(fn: Node) -> str:
     return re.sub(r"Backward\d*$", "", name) or name
 
 
-def _check_names(
-    names: Mapping[str, torch.Tensor] | None,
-) -> list[tuple[str, torch.Tensor]]:
+def _check_root(root: object) -> Node:
+    """The ``grad_fn`` of ``root``, or a clear error saying why it has none."""
+    if not isinstance(root, torch.Tensor):
+        raise TypeError(f"root must be a torch.Tensor, got {type(root).__name__}")
+    if root.grad_fn is not None:
+        return root.grad_fn
+    if not root.requires_grad:
+        raise ValueError(
+            "root does not require grad (requires_grad=False), so autograd "
+            "recorded no graph for it; expected the result of operations on "
+            "tensors created with requires_grad=True"
+        )
+    raise ValueError(
+        "root is a leaf (requires_grad=True, grad_fn=None): it was not produced "
+        "by an operation on tensors requiring grad, so it has no graph; expected "
+        "the result of such an operation, like y = x ** 2"
+    )
+
+
+def _check_names(names: object) -> dict[str, torch.Tensor]:
     if names is None:
-        return []
+        return {}
     if not isinstance(names, Mapping):
         raise TypeError(
             "names must be a dict of display names to tensors, "
             f"got {type(names).__name__}"
         )
-    checked: list[tuple[str, torch.Tensor]] = []
+    named: dict[int, str] = {}
     for name, tensor in names.items():
         if not isinstance(name, str):
             raise TypeError(f"names must have str keys, got the key {name!r}")
@@ -108,18 +121,187 @@ def _check_names(
             raise TypeError(
                 f"names[{name!r}] must be a torch.Tensor, got {type(tensor).__name__}"
             )
-        for other, seen in checked:
-            if seen is tensor:
-                raise ValueError(
-                    f"names[{name!r}] and names[{other!r}] are the same tensor; "
-                    "expected one name per tensor"
-                )
-        checked.append((name, tensor))
-    return checked
+        if id(tensor) in named:
+            raise ValueError(
+                f"names[{name!r}] and names[{named[id(tensor)]!r}] are the same "
+                "tensor; expected one name per tensor"
+            )
+        named[id(tensor)] = name
+    return dict(names)
+
+
+def _op_nodes(grad_fn: Node) -> Iterator[Node]:
+    """Every autograd node reachable from ``grad_fn``, each once, breadth first."""
+    seen = {id(grad_fn): grad_fn}  # the nodes, kept alive so no id() is reused
+    queue = deque([grad_fn])
+    while queue:
+        fn = queue.popleft()
+        yield fn
+        for input_fn, _ in fn.next_functions:
+            if input_fn is not None and id(input_fn) not in seen:
+                seen[id(input_fn)] = input_fn
+                queue.append(input_fn)
+
+
+_Grads: TypeAlias = tuple[torch.Tensor | None, ...]
+
+
+class BackwardRecord:
+    """What ``backward`` passed through each autograd node of a graph.
+
+    Filled inside ``record_backward``. PyTorch itself keeps only the sums
+    that reach the leaves, in their ``.grad``.
+    """
+
+    def __init__(self) -> None:
+        # id(node) -> (node, gradients received, gradients sent to its inputs);
+        # the node is kept so that its id() is not reused.
+        self._grads: dict[int, tuple[Node, _Grads, _Grads]] = {}
+
+    def store(self, fn: Node, received: _Grads, sent: _Grads) -> None:
+        """Keep a copy of the gradients ``fn`` received and sent back."""
+        copy = tuple(None if g is None else g.detach().clone() for g in received)
+        sent_copy = tuple(None if g is None else g.detach().clone() for g in sent)
+        self._grads[id(fn)] = (fn, copy, sent_copy)
+
+    def received(self, fn: Node, output_nr: int) -> torch.Tensor | None:
+        """The gradient of ``fn``'s output number ``output_nr``, if recorded."""
+        entry = self._grads.get(id(fn))
+        return entry[1][output_nr] if entry and entry[0] is fn else None
+
+    def sent(self, fn: Node, input_nr: int) -> torch.Tensor | None:
+        """What ``fn`` sent back to its input number ``input_nr``, if recorded."""
+        entry = self._grads.get(id(fn))
+        return entry[2][input_nr] if entry and entry[0] is fn else None
+
+
+@contextmanager
+def record_backward(root: torch.Tensor) -> Iterator[BackwardRecord]:
+    """Record, while the ``with`` block runs, what ``backward`` sends where.
+
+    Every operation in the graph of ``root`` gets a hook (see
+    ``torch.autograd.graph.Node.register_hook``) that keeps the gradients
+    it receives and sends back; the hooks are removed when the block ends.
+    Run ``root.backward()`` inside the block, then pass the record to
+    ``trace_graph`` or ``draw_graph`` to see the gradient on each edge.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``root`` is not a tensor with a ``grad_fn`` (see ``trace_graph``).
+    """
+    record = BackwardRecord()
+    handles = []
+    for fn in _op_nodes(_check_root(root)):
+
+        def hook(sent: _Grads, received: _Grads, fn: Node = fn) -> None:
+            record.store(fn, received, sent)
+
+        handles.append(fn.register_hook(hook))
+    try:
+        yield record
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+class _Walk:
+    """One walk of an autograd graph, from the root towards the leaves."""
+
+    def __init__(
+        self, names: dict[str, torch.Tensor], record: BackwardRecord | None
+    ) -> None:
+        self.nodes: list[GraphNode] = []
+        # A dict used as an ordered set: constant-time look-up, walk order kept.
+        self.flows: dict[tuple[str, str], torch.Tensor | None] = {}
+        self.record = record
+        self.name_of = {id(tensor): name for name, tensor in names.items()}
+        self.unused = set(names)
+        # Named intermediate results, by the autograd output that made them.
+        self.results: dict[tuple[int, int], tuple[Node, torch.Tensor]] = {}
+        for tensor in reversed(names.values()):  # the first name wins
+            if (fn := tensor.grad_fn) is not None:
+                self.results[id(fn), tensor.output_nr] = (fn, tensor)
+        self.keys: dict[tuple[int, int], tuple[Node, str]] = {}
+        self.queue: deque[Node] = deque()
+
+    def add(self, kind: NodeKind, tensor: torch.Tensor | None, label: str) -> str:
+        """A new node; a tensor's name, value and gradient are read now."""
+        key = f"n{len(self.nodes)}"
+        value = grad = None
+        if tensor is not None:
+            if id(tensor) in self.name_of:
+                label = self.name_of[id(tensor)]
+                self.unused.discard(label)
+            value = _reading(tensor)
+            # A non-leaf keeps its .grad only if asked to (reading it warns).
+            if (tensor.is_leaf or tensor.retains_grad) and tensor.grad is not None:
+                grad = _reading(tensor.grad)
+        self.nodes.append(GraphNode(key, kind, label, value, grad))
+        return key
+
+    def connect(self, source: str, target: str, flow: torch.Tensor | None) -> None:
+        """Add an edge; a second edge between the same nodes adds its flow."""
+        if (source, target) not in self.flows:
+            self.flows[source, target] = flow
+            return
+        before = self.flows[source, target]
+        if before is not None and flow is not None:
+            self.flows[source, target] = before + flow
+        else:
+            self.flows[source, target] = None
+
+    def op_key(self, fn: Node) -> str:
+        """The node of an operation; a new one is queued for the walk."""
+        if (id(fn), -1) not in self.keys:
+            self.keys[id(fn), -1] = (fn, self.add("op", None, _op_label(fn)))
+            self.queue.append(fn)
+        return self.keys[id(fn), -1][1]
+
+    def output_key(self, fn: Node, output_nr: int) -> str:
+        """The node that reads output number ``output_nr`` of ``fn``."""
+        if (id(fn), output_nr) in self.keys:
+            return self.keys[id(fn), output_nr][1]
+        leaf = getattr(fn, "variable", None)  # set on AccumulateGrad nodes
+        if isinstance(leaf, torch.Tensor):
+            key = self.add("leaf", leaf, "leaf")
+        else:
+            key = self.op_key(fn)
+            if (id(fn), output_nr) in self.results:
+                _, tensor = self.results[id(fn), output_nr]
+                result = self.add("tensor", tensor, "tensor")
+                self.connect(key, result, self.received(fn, output_nr))
+                key = result
+        self.keys[id(fn), output_nr] = (fn, key)
+        return key
+
+    def received(self, fn: Node, output_nr: int) -> torch.Tensor | None:
+        return self.record.received(fn, output_nr) if self.record else None
+
+    def run(self, root: torch.Tensor, grad_fn: Node) -> ComputationGraph:
+        """Walk breadth first from ``grad_fn``, the way ``backward`` travels."""
+        self.results.pop((id(grad_fn), root.output_nr), None)
+        root_key = self.add("root", root, "root")
+        self.connect(
+            self.op_key(grad_fn), root_key, self.received(grad_fn, root.output_nr)
+        )
+        while self.queue:
+            fn = self.queue.popleft()
+            for input_nr, (input_fn, output_nr) in enumerate(fn.next_functions):
+                if input_fn is None:  # an input that needs no gradient
+                    continue
+                flow = self.record.sent(fn, input_nr) if self.record else None
+                source = self.output_key(input_fn, output_nr)
+                self.connect(source, self.keys[id(fn), -1][1], flow)
+        flows = [None if f is None else _reading(f) for f in self.flows.values()]
+        return ComputationGraph(tuple(self.nodes), tuple(self.flows), tuple(flows))
 
 
 def trace_graph(
-    root: torch.Tensor, names: Mapping[str, torch.Tensor] | None = None
+    root: torch.Tensor,
+    names: Mapping[str, torch.Tensor] | None = None,
+    *,
+    record: BackwardRecord | None = None,
 ) -> ComputationGraph:
     """Walk the autograd graph that produced ``root`` and return it as data.
 
@@ -134,10 +316,13 @@ def trace_graph(
     root : torch.Tensor
         The result of operations on tensors that require grad.
     names : mapping of str to torch.Tensor, optional
-        Display names for the root, leaves and intermediate results, matched
-        by identity (``is``), not by value. A named intermediate result
-        becomes a node of its own between the operation that made it and
-        those that use it.
+        Display names for the root, leaves and intermediate results. A name
+        belongs to one tensor object, whatever its value (the test is ``is``,
+        not ``==``). A named intermediate result becomes a node of its own
+        between the operation that made it and those that use it.
+    record : BackwardRecord, optional
+        What ``backward`` sent along each edge (see ``record_backward``),
+        kept in the graph's ``flows``.
 
     Returns
     -------
@@ -148,473 +333,35 @@ def trace_graph(
     Raises
     ------
     TypeError
-        If ``root`` is not a tensor, or ``names`` does not map str to tensors.
+        If ``root`` is not a tensor, ``names`` does not map str to tensors,
+        or ``record`` is not a ``BackwardRecord``.
     ValueError
         If ``root`` has no ``grad_fn``, or a named tensor is not in its graph.
     """
-    if not isinstance(root, torch.Tensor):
-        raise TypeError(f"root must be a torch.Tensor, got {type(root).__name__}")
-    if root.grad_fn is None:
-        if not root.requires_grad:
-            raise ValueError(
-                "root does not require grad (requires_grad=False), so autograd "
-                "recorded no graph for it; expected the result of operations on "
-                "tensors created with requires_grad=True"
-            )
-        raise ValueError(
-            "root is a leaf (requires_grad=True, grad_fn=None): it was not produced "
-            "by an operation on tensors requiring grad, so it has no graph; expected "
-            "the result of such an operation, like y = x ** 2"
-        )
+    grad_fn = _check_root(root)
     named = _check_names(names)
-    used: set[str] = set()
-
-    def name_of(tensor: torch.Tensor) -> str | None:
-        for name, candidate in named:
-            if candidate is tensor:
-                used.add(name)
-                return name
-        return None
-
-    nodes: list[GraphNode] = []
-    edges: list[tuple[str, str]] = []
-
-    def add(kind: str, label: str, tensor: torch.Tensor | None = None) -> str:
-        key = f"n{len(nodes)}"
-        value = grad = None
-        if tensor is not None:
-            value = _format_tensor(tensor)
-            # A non-leaf keeps its .grad only if asked to (reading it warns).
-            if (tensor.is_leaf or tensor.retains_grad) and tensor.grad is not None:
-                grad = _format_tensor(tensor.grad)
-        nodes.append(GraphNode(key, kind, label, value, grad))
-        return key
-
-    def connect(source: str, target: str) -> None:
-        if (source, target) not in edges:
-            edges.append((source, target))
-
-    # Autograd nodes are told apart by identity; `seen` keeps them alive so
-    # that no id() is reused during the walk.
-    seen: list[Node] = []
-    op_keys: dict[int, str] = {}
-    output_keys: dict[tuple[int, int], str] = {}
-    queue: deque[Node] = deque()
-
-    def op_key(fn: Node) -> str:
-        if id(fn) not in op_keys:
-            seen.append(fn)
-            op_keys[id(fn)] = add("op", _op_label(fn))
-            queue.append(fn)
-        return op_keys[id(fn)]
-
-    def output_key(fn: Node, output_nr: int) -> str:
-        """The node that reads output number ``output_nr`` of ``fn``."""
-        if (id(fn), output_nr) not in output_keys:
-            leaf = getattr(fn, "variable", None)  # set on AccumulateGrad nodes
-            if isinstance(leaf, torch.Tensor):
-                key = add("leaf", name_of(leaf) or "leaf", leaf)
-            else:
-                key = op_key(fn)
-                for name, tensor in named:
-                    if (
-                        tensor is not root
-                        and tensor.grad_fn is fn
-                        and tensor.output_nr == output_nr
-                    ):
-                        used.add(name)
-                        tensor_key = add("tensor", name, tensor)
-                        connect(key, tensor_key)
-                        key = tensor_key
-                        break
-            seen.append(fn)
-            output_keys[id(fn), output_nr] = key
-        return output_keys[id(fn), output_nr]
-
-    root_key = add("root", name_of(root) or "root", root)
-    connect(op_key(root.grad_fn), root_key)
-    while queue:
-        fn = queue.popleft()
-        for input_fn, output_nr in fn.next_functions:
-            if input_fn is not None:  # None: an input that needs no gradient
-                connect(output_key(input_fn, output_nr), op_keys[id(fn)])
-    for name, _ in named:
-        if name not in used:
+    if record is not None and not isinstance(record, BackwardRecord):
+        raise TypeError(
+            "record must be a BackwardRecord from record_backward, "
+            f"got {type(record).__name__}"
+        )
+    walk = _Walk(named, record)
+    graph = walk.run(root, grad_fn)
+    for name in named:
+        if name in walk.unused:
             raise ValueError(
                 f"names[{name!r}] is not in the graph of root; expected root itself, "
                 "a tensor requiring grad that root was computed from, or a leaf"
             )
-    return ComputationGraph(tuple(nodes), tuple(edges))
-
-
-# A point of the layout: a node's key, or a waypoint (edge index, column).
-_Point = str | tuple[int, int]
-
-
-def _columns(graph: ComputationGraph) -> dict[str, int]:
-    """Column of each node: leaves in column 0, the root in the last one.
-
-    Every other node sits as far right as its longest path to the root
-    allows, so that a result stands just before the operation using it.
-    """
-    succs: dict[str, list[str]] = {n.key: [] for n in graph.nodes}
-    for source, target in graph.edges:
-        succs[source].append(target)
-    to_root: dict[str, int] = {}
-    for node in graph.nodes:
-        stack = [node.key]  # no recursion: graphs built in loops can be deep
-        while stack:
-            top = stack[-1]
-            pending = [s for s in succs[top] if s not in to_root]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            to_root[top] = max((to_root[s] + 1 for s in succs[top]), default=0)
-    depth = max(to_root.values())
-    return {
-        n.key: 0 if n.kind == "leaf" else depth - to_root[n.key] for n in graph.nodes
-    }
-
-
-def _order(graph: ComputationGraph) -> tuple[list[list[_Point]], list[list[_Point]]]:
-    """Arrange the graph in columns, top to bottom, with few edge crossings.
-
-    Returns the columns and, for each edge, its chain of points. An edge that
-    skips columns gets a waypoint in each of them; waypoints are ordered like
-    nodes, so long edges run between the nodes rather than through them.
-    Only the graph decides the result: every build draws the same figure.
-    """
-    column: dict[_Point, int] = {key: c for key, c in _columns(graph).items()}
-    chains: list[list[_Point]] = []
-    for index, (source, target) in enumerate(graph.edges):
-        chain: list[_Point] = [source]
-        for c in range(column[source] + 1, column[target]):
-            column[index, c] = c
-            chain.append((index, c))
-        chains.append([*chain, target])
-    preds: dict[_Point, list[_Point]] = {p: [] for p in column}
-    succs: dict[_Point, list[_Point]] = {p: [] for p in column}
-    for chain in chains:
-        for a, b in pairwise(chain):
-            succs[a].append(b)
-            preds[b].append(a)
-    layers: list[list[_Point]] = [[] for _ in range(max(column.values()) + 1)]
-    for point, c in column.items():  # nodes in walk order, then waypoints
-        layers[c].append(point)
-
-    def sort_by(c: int, neighbours: dict[_Point, list[_Point]], other: int) -> None:
-        rank = {p: i for i, p in enumerate(layers[other])}
-        current = {p: i for i, p in enumerate(layers[c])}
-
-        def barycenter(p: _Point) -> float:
-            near = [rank[q] for q in neighbours[p]]
-            return sum(near) / len(near) if near else current[p]
-
-        layers[c].sort(key=lambda p: (barycenter(p), current[p]))
-
-    # Sort each column by the mean position of its neighbours, sweeping
-    # right and back left a few times...
-    for _ in range(4):
-        for c in range(1, len(layers)):
-            sort_by(c, preds, c - 1)
-        for c in range(len(layers) - 2, -1, -1):
-            sort_by(c, succs, c + 1)
-
-    def crossings(c: int) -> int:
-        """Crossings of the edges between column c and column c + 1."""
-        if c < 0 or c + 1 >= len(layers):
-            return 0
-        rank = {p: i for i, p in enumerate(layers[c + 1])}
-        ends = [(i, rank[q]) for i, p in enumerate(layers[c]) for q in succs[p]]
-        return sum(
-            (a - c2) * (b - d) < 0
-            for k, (a, b) in enumerate(ends)
-            for c2, d in ends[k + 1 :]
-        )
-
-    # ... then swap neighbours within a column while that removes crossings.
-    for _ in range(10):
-        improved = False
-        for c, layer in enumerate(layers):
-            for i in range(len(layer) - 1):
-                before = crossings(c - 1) + crossings(c)
-                layer[i], layer[i + 1] = layer[i + 1], layer[i]
-                if crossings(c - 1) + crossings(c) < before:
-                    improved = True
-                else:
-                    layer[i], layer[i + 1] = layer[i + 1], layer[i]
-        if not improved:
-            break
-    return layers, chains
-
-
-_FONTSIZE = 9.0
-_PAD = 0.35  # padding of a tensor's box around its text, in font sizes
-_GAP = 24.0  # space between the boxes of neighbouring columns, in points
-_ROW = 50.0  # distance between rows, in points
-_NODE_STYLE = {
-    "leaf": {
-        "boxstyle": f"round,pad={_PAD}",
-        "facecolor": "#d4e6f7",
-        "edgecolor": "#2b6cb0",
-    },
-    "tensor": {
-        "boxstyle": f"round,pad={_PAD}",
-        "facecolor": "#e3f1dc",
-        "edgecolor": "#4b8b3b",
-    },
-    "root": {
-        "boxstyle": f"round,pad={_PAD}",
-        "facecolor": "#fde3c8",
-        "edgecolor": "#c05621",
-    },
-    "op": {
-        "boxstyle": "circle,pad=0.25",
-        "facecolor": "#eeeeee",
-        "edgecolor": "#555555",
-    },
-}
-_FORWARD_COLOR = "#333333"
-_BACKWARD_COLOR = "#d62728"
-
-
-def _node_text(node: GraphNode) -> str:
-    if node.value is None:
-        return node.label
-    if node.value.startswith("shape"):
-        return f"{node.label}\n{node.value}"
-    return f"{node.label} = {node.value}"
-
-
-def _grad_text(node: GraphNode) -> str:
-    if node.grad is not None and node.grad.startswith("shape"):
-        return f"{node.label}.grad\n{node.grad}"
-    return f"{node.label}.grad = {node.grad}"
-
-
-def _text_width(text: str, size: float) -> float:
-    """Width in points of ``text`` in the default font."""
-    return max(
-        TextPath((0, 0), line, size=size).get_extents().width
-        for line in text.split("\n")
-    )
-
-
-def _box_width(node: GraphNode) -> float:
-    """About the width in points of a node's box, to space the columns."""
-    width = _text_width(_node_text(node), _FONTSIZE)
-    if node.kind == "op":  # a circle around the text
-        return math.hypot(width, _FONTSIZE) + 0.5 * _FONTSIZE
-    return width + 2 * _PAD * _FONTSIZE
-
-
-def _check_figsize(figsize: tuple[float, float] | None) -> None:
-    if figsize is None:
-        return
-    if (
-        not isinstance(figsize, (tuple, list))
-        or len(figsize) != 2
-        or not all(
-            isinstance(s, (int, float)) and not isinstance(s, bool) for s in figsize
-        )
-    ):
-        raise TypeError(
-            f"figsize must be a pair of numbers (width, height), got {figsize!r}"
-        )
-    if not all(math.isfinite(s) and s > 0 for s in figsize):
-        raise ValueError(
-            f"figsize must be two positive sizes in inches, got {figsize!r}"
-        )
-
-
-def draw_graph(
-    root: torch.Tensor,
-    names: Mapping[str, torch.Tensor] | None = None,
-    *,
-    show_grad: bool = False,
-    ax: Axes | None = None,
-    figsize: tuple[float, float] | None = None,
-) -> Axes:
-    """Draw the autograd graph that produced ``root``, from left to right.
-
-    The leaves (blue boxes) are on the left, the root (orange) on the right;
-    between them are the operations autograd recorded (grey circles) and the
-    named intermediate results (green). Solid arrows show values flowing
-    forward. With ``show_grad=True``, dashed red arrows show gradients
-    flowing back, and each tensor that holds a ``.grad`` is labelled with it.
-
-    Parameters
-    ----------
-    root : torch.Tensor
-        The result of operations on tensors that require grad.
-    names : mapping of str to torch.Tensor, optional
-        Display names for the root, leaves and intermediate results, matched
-        by identity (see ``trace_graph``).
-    show_grad : bool, default False
-        Also draw the backward pass and the gradients, which needs
-        ``root.backward()`` to have run.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; by default on a new figure.
-    figsize : (float, float), optional
-        Width and height in inches of the new figure; by default it fits the
-        graph.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The axes drawn on.
-
-    Raises
-    ------
-    TypeError
-        If an argument has the wrong type.
-    ValueError
-        If ``root`` has no ``grad_fn``, a name is not in its graph, or
-        ``show_grad`` is set while a leaf has no ``.grad`` yet.
-    """
-    graph = trace_graph(root, names)
-    if not isinstance(show_grad, bool):
-        raise TypeError(f"show_grad must be True or False, got {show_grad!r}")
-    if ax is not None and not isinstance(ax, Axes):
-        raise TypeError(
-            f"ax must be a matplotlib Axes or None, got {type(ax).__name__}"
-        )
-    _check_figsize(figsize)
-    if show_grad:
-        missing = [n.label for n in graph.nodes if n.kind == "leaf" and n.grad is None]
-        if missing:
-            raise ValueError(
-                f"show_grad=True, but the leaf {missing[0]!r} has no gradient "
-                "(its .grad is None); expected root.backward() to have run first"
-            )
-    layers, chains = _order(graph)
-    by_key = {n.key: n for n in graph.nodes}
-    # Sizes in points: a column is as wide as its widest box.
-    widths = [
-        max((_box_width(by_key[p]) for p in layer if isinstance(p, str)), default=0.0)
-        for layer in layers
-    ]
-    xs = [0.0]
-    for left, right in pairwise(widths):
-        xs.append(xs[-1] + (left + right) / 2 + _GAP)
-    position: dict[_Point, tuple[float, float]] = {}
-    for c, layer in enumerate(layers):
-        for i, point in enumerate(layer):
-            position[point] = (xs[c], ((len(layer) - 1) / 2 - i) * _ROW)
-    margin = widths[0] / 2 + 12
-    if show_grad:  # the leaves' gradients are written to their left
-        margin += max(
-            (
-                _text_width(_grad_text(n), 8.5) + 6
-                for n in graph.nodes
-                if n.kind == "leaf"
-            ),
-            default=0.0,
-        )
-    top = max(y for _, y in position.values()) + _ROW / 2
-    bottom = -top - (_ROW if show_grad else 0.0)  # room for the legend
-    right = xs[-1] + widths[-1] / 2 + 12
-    if ax is None:
-        if figsize is None:
-            figsize = ((right + margin) / 72, (top - bottom) / 72)
-        _, ax = plt.subplots(figsize=figsize)
-    ax.set_xlim(-margin, right)
-    ax.set_ylim(bottom, top)
-    ax.set_axis_off()
-
-    texts: dict[_Point, Text] = {}
-    for node in graph.nodes:
-        texts[node.key] = ax.text(
-            *position[node.key],
-            _node_text(node),
-            ha="center",
-            va="center",
-            fontsize=_FONTSIZE,
-            bbox=_NODE_STYLE[node.kind],
-            zorder=3,
-        )
-
-    def draw_chain(
-        chain: list[_Point], color: str, style: str, shift: tuple[float, float]
-    ) -> None:
-        # Above the boxes, so that the boxes are placed before the arrows are
-        # clipped to them.
-        move = ScaledTranslation(
-            shift[0] / 72, shift[1] / 72, ax.figure.dpi_scale_trans
-        )
-        last = len(chain) - 2
-        for i, (a, b) in enumerate(pairwise(chain)):
-            arrow = FancyArrowPatch(
-                position[a],
-                position[b],
-                transform=ax.transData + move,
-                arrowstyle="-|>" if i == last else "-",
-                mutation_scale=9,
-                patchA=texts[a].get_bbox_patch() if i == 0 else None,
-                patchB=texts[b].get_bbox_patch() if i == last else None,
-                shrinkA=1 if i == 0 else 0,
-                shrinkB=1 if i == last else 0,
-                color=color,
-                linestyle=style,
-                linewidth=1.1,
-                zorder=4,
-            )
-            ax.add_patch(arrow)
-
-    for chain in chains:
-        if not show_grad:
-            draw_chain(chain, _FORWARD_COLOR, "-", (0.0, 0.0))
-            continue
-        # Forward and backward arrows side by side, 5 points apart.
-        (x0, y0), (x1, y1) = position[chain[0]], position[chain[-1]]
-        scale = 2.5 / math.hypot(x1 - x0, y1 - y0)
-        normal = (-(y1 - y0) * scale, (x1 - x0) * scale)
-        draw_chain(chain, _FORWARD_COLOR, "-", normal)
-        draw_chain(chain[::-1], _BACKWARD_COLOR, "--", (-normal[0], -normal[1]))
-    if show_grad:
-        for node in graph.nodes:
-            if node.grad is None:
-                continue
-            # A leaf's gradient goes to its left, where no edge runs; an
-            # intermediate result's (see retain_grad) goes under its box.
-            leaf = node.kind == "leaf"
-            ax.annotate(
-                _grad_text(node),
-                (0, 0.5) if leaf else (0.5, 0),
-                xycoords=texts[node.key],
-                xytext=(-_PAD * _FONTSIZE - 4, 0)
-                if leaf
-                else (0, -_PAD * _FONTSIZE - 3),
-                textcoords="offset points",
-                ha="right" if leaf else "center",
-                va="center" if leaf else "top",
-                fontsize=8.5,
-                color=_BACKWARD_COLOR,
-                zorder=5,
-            )
-        ax.legend(
-            handles=[
-                Line2D([], [], color=_FORWARD_COLOR, label="forward: values"),
-                Line2D(
-                    [],
-                    [],
-                    color=_BACKWARD_COLOR,
-                    linestyle="--",
-                    label="backward: gradients",
-                ),
-            ],
-            loc="lower right",
-            ncols=2,
-            fontsize=8,
-            frameon=False,
-        )
-    return ax
+    return graph
 
 
 __all__ = [
+    "NodeKind",
+    "Reading",
     "GraphNode",
     "ComputationGraph",
+    "BackwardRecord",
+    "record_backward",
     "trace_graph",
-    "draw_graph",
 ]
