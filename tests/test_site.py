@@ -39,14 +39,12 @@ def soup(path: Path) -> BeautifulSoup:
 def outputs(path: Path) -> list[str]:
     """The rendered outputs of every code cell of a page, in order.
 
-    An image's alt text is left out: it is written in the page's language.
+    A figure's alt text is written in the page's language, so it is left out.
     """
-    found = []
-    for div in soup(path).select("div.cell_output"):
-        for img in div.find_all("img"):
-            del img["alt"]
-        found.append(str(div))
-    return found
+    divs = soup(path).select("div.cell_output")
+    for image in (image for div in divs for image in div.find_all("img")):
+        image.attrs.pop("alt", None)
+    return [str(div) for div in divs]
 
 
 def test_build_log_has_no_warning(built_site: Path) -> None:
