@@ -350,3 +350,19 @@ def test_a_bad_thread_count_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         execute.kernel_threads(2)
     monkeypatch.delenv("D2L_KERNEL_THREADS")
     assert execute.kernel_threads(1) == (os.cpu_count() or 1)
+
+
+def test_a_print_flushed_in_two_parts_is_one_output(book: SmallBook) -> None:
+    """The kernel may send one print in two stream messages; the page shows one."""
+    cell = (
+        "import sys, time\n"
+        "sys.stdout.write('first'); sys.stdout.flush(); time.sleep(0.2)\n"
+        "print(' second')\n"
+        "print('third')"
+    )
+    book.write("beta.md", page("Beta", cell))
+    result = book.build()
+    assert result.returncode == 0, result.stderr
+    html = book.html("en", "beta")
+    assert html.count('class="output stream') == 1
+    assert "first second\nthird\n</pre>" in html

@@ -146,6 +146,9 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         timeout=timeout,
         allow_errors=False,
         record_timing=False,
+        # A print can reach the kernel's stream in two flushes, and then in two
+        # outputs, or in one: merged, the page is the same on every build.
+        coalesce_streams=True,
         on_cell_start=lambda cell, cell_index: current.append(cell_index),
     )
     status, detail = SUCCEEDED, ""
