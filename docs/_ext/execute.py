@@ -146,9 +146,6 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         timeout=timeout,
         allow_errors=False,
         record_timing=False,
-        # A print can reach the kernel's stream in two flushes, and then in two
-        # outputs, or in one: merged, the page is the same on every build.
-        coalesce_streams=True,
         on_cell_start=lambda cell, cell_index: current.append(cell_index),
     )
     status, detail = SUCCEEDED, ""
@@ -206,6 +203,31 @@ async def _execute_cells(client: Any) -> None:
         await client.async_execute_cell(
             cell, index, execution_count=client.code_cells_executed + 1
         )
+        merge_adjacent_streams(cell)
+
+
+def merge_adjacent_streams(cell: Any) -> None:
+    """Join consecutive stream outputs of the same name (stdout, stderr).
+
+    A print can reach the kernel's stream in one flush or two, and so become
+    one output or two: merged, twin pages and two builds show the same text.
+    nbclient's ``coalesce_streams`` does this too, but then runs a regex over
+    each stream that takes quadratic time on a long line (minutes for 2 MB).
+    """
+    merged: list[Any] = []
+    for output in cell.get("outputs", []):
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    if "outputs" in cell:
+        cell["outputs"] = merged
 
 
 async def _forked(km: Any, threads: int) -> None:
