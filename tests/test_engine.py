@@ -35,11 +35,11 @@ def assert_clean(book: SmallBook) -> None:
     assert book.leftover_files() == []
 
 
-def assert_good_build(book: SmallBook) -> str:
+def assert_good_build(book: SmallBook, alpha: str = "alpha 2") -> str:
     result = book.build()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for language in BOOKS:
-        assert "alpha 2" in book.html(language, "alpha")
+        assert alpha in book.html(language, "alpha")
         assert "beta 42" in book.html(language, "beta")
     return result.stdout + result.stderr
 
@@ -366,3 +366,23 @@ def test_a_print_flushed_in_two_parts_is_one_output(book: SmallBook) -> None:
     html = book.html("en", "beta")
     assert html.count('class="output stream') == 1
     assert "first second\nthird\n</pre>" in html
+
+
+def alt_cell(alt: str) -> str:
+    """A cell whose output's alt text (presentation metadata) is ``alt``."""
+    return f'---\nmystnb:\n  image:\n    alt: "{alt}"\n---\nprint("gamma", 3 * 3)'
+
+
+def test_twins_with_their_own_alt_text_run_once(book: SmallBook) -> None:
+    """The books' alt texts differ, not their code: one kernel serves both."""
+    book.write("alpha.md", page("Alpha", alt_cell("in English")), books=("en",))
+    book.write("alpha.md", page("Alpha", alt_cell("中文的说明")), books=("zh",))
+    log = assert_good_build(book, "gamma 9")
+    assert sorted(executed(log)) == ["docs/en/alpha.md", "docs/en/beta.md"]
+    assert "executing 2 notebook(s)" in log
+    # A new alt text in one book only: its page gets the cached outputs.
+    book.write("alpha.md", page("Alpha", alt_cell("换一种说法")), books=("zh",))
+    log = assert_good_build(book, "gamma 9")
+    assert executed(log) == []
+    assert "executing" not in log
+    assert_clean(book)

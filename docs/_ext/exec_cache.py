@@ -11,7 +11,9 @@ executed.  This module adds what the build needs around it:
   never a record without a file.  jupyter-cache's ``cache_notebook_bundle``
   does the reverse, which is why it is not used;
 - :class:`PageIndex` maps each page's text to its notebook's hash key, so a
-  no-op build needs not read the pages; an entry counts only while the
+  no-op build needs not read the pages, and each code key (see
+  ``execute.code_key``) to the notebook that ran it, so a twin whose alt text
+  differs gets those outputs without a kernel; an entry counts only while the
   database holds a record with that key.
 """
 
@@ -94,20 +96,27 @@ def page_hash(text: str) -> str:
 
 
 class PageIndex:
-    """Page text hash -> notebook hash key, trusted only against the database."""
+    """Page text hash -> notebook hash key, and code key -> the notebook that ran.
+
+    Both maps are trusted only against the database: an entry whose record
+    is gone counts as missing, and is dropped when the index is saved.
+    """
 
     def __init__(self, cache_path: Path, sound: set[str]) -> None:
         self.path = cache_path / INDEX_NAME
         self.sound = sound
         try:
-            entries = json.loads(self.path.read_text(encoding="utf-8"))
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            entries = {}
+            saved = {}
+        self.entries = self._sound_entries(saved, "pages")
+        self.code = self._sound_entries(saved, "code")
+
+    def _sound_entries(self, saved: Any, name: str) -> dict[str, str]:
+        entries = saved.get(name) if isinstance(saved, dict) else None
         if not isinstance(entries, dict):
-            entries = {}
-        self.entries: dict[str, str] = {
-            page: key for page, key in entries.items() if key in sound
-        }
+            return {}
+        return {k: v for k, v in entries.items() if v in self.sound}
 
     def cached(self, text: str) -> bool:
         return self.entries.get(page_hash(text)) in self.sound
@@ -116,10 +125,27 @@ class PageIndex:
         self.sound.add(hashkey)
         self.entries[page_hash(text)] = hashkey
 
+    def add_code(self, code: str, hashkey: str) -> None:
+        """Remember that the notebook ``hashkey`` ran the code keyed ``code``."""
+        self.sound.add(hashkey)
+        self.code[code] = hashkey
+
+    def executed(self, cache: JupyterCacheBase, code: str) -> tuple[Any, Any] | None:
+        """The cached notebook that ran this code, and its record's data."""
+        hashkey = self.code.get(code)
+        if hashkey not in self.sound:
+            return None
+        record = NbCacheRecord.record_from_hashkey(hashkey, cache.db)
+        bundle = cache.get_cache_bundle(record.pk)
+        return bundle.nb, dict(record.data or {})
+
     def save(self) -> None:
         """Write the entries whose records exist (atomically)."""
-        kept = {p: k for p, k in sorted(self.entries.items()) if k in self.sound}
+        saved = {
+            name: {k: v for k, v in sorted(entries.items()) if v in self.sound}
+            for name, entries in (("pages", self.entries), ("code", self.code))
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(kept, indent=0) + "\n", encoding="utf-8")
+        temporary.write_text(json.dumps(saved, indent=0) + "\n", encoding="utf-8")
         os.replace(temporary, self.path)

@@ -65,11 +65,25 @@ class Interrupted(Exception):
 
 
 @dataclass
-class Job:
+class Twin:
+    """A page whose notebook has the same code as its job's (e.g. its twin)."""
+
     page: Path
     text: str
     nb: Any
-    twins: list[Path]
+    digest: str  # jupyter-cache's hash of its notebook, cell metadata included
+
+
+@dataclass
+class Job:
+    """One notebook to execute, for every page with the same code."""
+
+    page: Path
+    text: str
+    nb: Any
+    digest: str
+    code: str  # the hash of its code alone (see code_key)
+    twins: list[Twin]
 
 
 @dataclass
@@ -255,8 +269,14 @@ class Run:
             return
         data = {"execution_seconds": outcome.seconds}
         hashkey = exec_cache.store(self.cache, job.nb, str(job.page), data)
+        self.index.add_code(job.code, hashkey)
         for twin in job.twins:
-            self.index.add(twin.read_text(encoding="utf-8"), hashkey)
+            if twin.digest != job.digest:
+                executed = with_outputs(twin.nb, job.nb)
+                twin.digest = exec_cache.store(
+                    self.cache, executed, str(twin.page), data
+                )
+            self.index.add(twin.text, twin.digest)
         print(f"executed {_display(job.page)} in {outcome.seconds:.1f} s", flush=True)
 
 
@@ -312,12 +332,47 @@ def _settings() -> Any:
     return conf
 
 
-def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> list[Job]:
-    """One job per distinct notebook, among the pages whose outputs are not cached.
+# Cell metadata that only says how an output is shown (alt text, captions):
+# it may differ between the books, and does not change what the code does.
+PRESENTATION_METADATA = frozenset({"mystnb"})
 
-    A page whose notebook is already cached (its twin's, or one with the same
-    code) is added to the index; a notebook without code is its own executed
-    copy and is cached at once: MyST-NB would otherwise start a kernel for it.
+
+def code_key(cache: Any, nb: Any) -> str:
+    """jupyter-cache's hash of a notebook without its presentation metadata.
+
+    MyST-NB looks a page up by the hash of its code cells *with* their
+    metadata, so a zh page whose figures have Chinese alt text has its own
+    hash; by this key it is still the twin of its en page, and runs once.
+    """
+    keys = {key for cell in nb.cells for key in cell.metadata}
+    kept = sorted(keys - PRESENTATION_METADATA)
+    return str(cache.create_hashed_notebook(nb, cell_metadata=kept)[1])
+
+
+def with_outputs(nb: Any, executed: Any) -> Any:
+    """A copy of ``nb`` with the outputs of ``executed``, a notebook of the same code."""
+    import copy
+
+    result = copy.deepcopy(nb)
+    targets = [cell for cell in result.cells if cell.cell_type == "code"]
+    sources = [cell for cell in executed.cells if cell.cell_type == "code"]
+    if [c.source for c in targets] != [c.source for c in sources]:
+        raise ValueError("executed must have the same code cells as nb")
+    for target, source in zip(targets, sources, strict=True):
+        target.outputs = copy.deepcopy(source.outputs)
+        target.execution_count = source.execution_count
+    if "language_info" in executed.metadata:
+        result.metadata["language_info"] = executed.metadata["language_info"]
+    return result
+
+
+def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> list[Job]:
+    """One job per distinct code, among the pages whose outputs are not cached.
+
+    A page whose notebook is cached (its twin's, or one with the same code
+    and metadata) is added to the index; one whose code ran for another page
+    gets that page's outputs, without a kernel; a notebook without code is its
+    own executed copy and is cached at once (MyST-NB would start a kernel).
     """
     import notebooks
 
@@ -331,14 +386,20 @@ def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> li
         nb = notebooks.read_page(page, text, extensions)
         notebooks.store(conf.BUILD, text, _constant(nb))
         _, digest = cache.create_hashed_notebook(nb)
+        code = code_key(cache, nb)
         if digest in index.sound:
             index.add(text, digest)
         elif not any(cell.cell_type == "code" for cell in nb.cells):
             index.add(text, exec_cache.store(cache, nb, str(page), {}))
-        elif digest in jobs:
-            jobs[digest].twins.append(page)
+        elif (ran := index.executed(cache, code)) is not None:
+            executed, data = with_outputs(nb, ran[0]), ran[1]
+            index.add(text, exec_cache.store(cache, executed, str(page), data))
+        elif code in jobs:
+            jobs[code].twins.append(Twin(page, text, nb, digest))
         else:
-            jobs[digest] = Job(page, text, nb, [page])
+            jobs[code] = Job(
+                page, text, nb, digest, code, [Twin(page, text, nb, digest)]
+            )
     # Longest first (by code size), so that no long page starts last.
     return sorted(
         jobs.values(),
