@@ -48,6 +48,8 @@ extensions = [
     "sphinxext.opengraph",
     "hosted_site",
     "csp",
+    "search_index",
+    "reread",
 ]
 exclude_patterns = ["conf.py"]
 templates_path = [str(DOCS / "_templates")]
