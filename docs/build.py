@@ -263,9 +263,18 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
         from hosted_site import finish_site  # noqa: PLC0415 (sitemap, 404, CSP)
 
         finish_site(HTML, books)
+        prune_build_state()
     print(f"rendering: {time.perf_counter() - start:.1f} s")
     print(f"site: {HTML / 'index.html'}")
     return 0
+
+
+def prune_build_state() -> None:
+    """Drop the build state no page of either book needs any more."""
+    import notebooks
+
+    pages = sorted(p for book in BOOKS for p in (DOCS / book).glob("*.md"))
+    notebooks.prune(BUILD, [p.read_text(encoding="utf-8") for p in pages])
 
 
 def port_is_free(port: int) -> bool:

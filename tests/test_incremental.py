@@ -79,3 +79,13 @@ def test_a_page_whose_cached_outputs_changed_is_read_again(book: SmallBook) -> N
     assert "executed docs/en/alpha.md" in log
     for language in BOOKS:
         assert "second reading" in book.html(language, "alpha")
+
+
+def test_a_build_keeps_one_stored_notebook_per_page(book: SmallBook) -> None:
+    build(book)
+    book.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)  # edited"))
+    build(book)
+    stored = sorted((book.build_dir / "notebooks").glob("*.ipynb"))
+    texts = {path.read_text("utf-8") for path in book.docs.glob("*/*.md")}
+    assert len(stored) == len(texts) == 3  # the twins' texts are the same here
+    assert any("# edited" in path.read_text("utf-8") for path in stored)

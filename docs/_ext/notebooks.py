@@ -74,6 +74,20 @@ def store(build_dir: Path, text: str, read: Callable[[], Any]) -> str:
     return result
 
 
+def prune(build_dir: Path, texts: list[str]) -> list[Path]:
+    """Delete the stored notebooks of pages whose text is gone; the deleted paths.
+
+    Every edit of a page stores a new notebook; a full build calls this with
+    the text of every page, so the folder holds one notebook per page.
+    """
+    keep = {cache_file(build_dir, text) for text in texts}
+    folder = build_dir / "notebooks"
+    stale = sorted(set(folder.glob("*.ipynb")) - keep) if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def _page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
