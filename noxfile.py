@@ -1,7 +1,7 @@
 """The project's front door: every task is a nox session.
 
     nox -s docs            build both books into docs/_build/html
-    nox -s serve [-- zh]   live preview of one book (sphinx-autobuild)
+    nox -s serve [-- zh]   live preview of one book (docs/preview.py)
     nox -s pdf [-- zh]     print each book: docs/_build/pdf/d2l-prep-<book>.pdf
     nox -s tests           pytest: package, book parity, built site, browser
     nox -s lint            ruff check + format check
@@ -48,6 +48,7 @@ def docs(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Live preview of one language: ``nox -s serve -- zh`` (default en)."""
     _install(session, "docs")
+    # Its server parts: uvicorn, Starlette, watchfiles, the script injector.
     session.install(*CONSTRAINTS, "sphinx-autobuild>=2024.9")
     lang = session.posargs[0] if session.posargs else "en"
     if lang not in LANGUAGES:

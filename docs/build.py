@@ -1,7 +1,7 @@
 """Build both books into ``docs/_build/html`` (or serve one of them live).
 
     python docs/build.py                  strict build of en and zh + landing page
-    python docs/build.py --serve zh       live preview of the Chinese book
+    python docs/build.py --serve zh       live preview of the Chinese book (preview.py)
     python docs/build.py --execute-only   only fill the execution cache
     python docs/build.py --keep-going     execute every page even after a failure
 
@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -34,11 +33,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
+from preview import stop_process_groups  # noqa: E402
+
 from execute import Interrupted  # noqa: E402
 from layout import BOOKS, BUILD, DOCS  # noqa: E402
 
 HTML = BUILD / "html"
-# Seconds a Sphinx process gets to exit after SIGTERM before SIGKILL.
+# Seconds a Sphinx process or a rebuild gets to exit after SIGTERM, then SIGKILL.
 STOP_GRACE = 2.0
 # Sphinx, the theme and the extensions both books load: imported once here.
 SPHINX_PRELOAD = (
@@ -58,7 +59,7 @@ def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
 
 
 def sphinx_args(book: str) -> list[str]:
-    """Arguments shared by sphinx-build and sphinx-autobuild for one book."""
+    """Sphinx's arguments for one book (the build and the live preview)."""
     return [
         "-b",
         "html",
@@ -199,22 +200,6 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _stop_children(children: dict[str, int]) -> None:
-    """SIGTERM each child's group, a timed wait, then SIGKILL; reap them all."""
-    for pid in children.values():
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE
-    for pid in children.values():
-        while time.monotonic() < deadline:
-            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
-                break
-            time.sleep(0.02)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-
-
 def _render(books: tuple[str, ...]) -> int:
     """Run Sphinx for each book at once, in processes forked from this one.
 
@@ -247,7 +232,7 @@ def _render(books: tuple[str, ...]) -> int:
                 status = status or code
         return status
     finally:
-        _stop_children(children)
+        stop_process_groups(list(children.values()), STOP_GRACE)
 
 
 def build(books: tuple[str, ...], keep_going: bool = False) -> int:
@@ -287,46 +272,43 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def _rebuild(book: str) -> int:
+    """One rebuild of the live preview, in a child of the serving process."""
+    import sphinx.cmd.build
+
+    _LOCKS.clear()  # the serving process's lock object: filelock wants a new one
+    if not execute_books((book,), preview=True):
+        return 1
+    return sphinx.cmd.build.build_main(sphinx_args(book))
+
+
 def serve(book: str, port: int) -> int:
-    """Live preview of one book; a code edit is executed warm before Sphinx."""
+    """Live preview of one book: each edit is executed warm, then rendered.
+
+    The serving process imports Sphinx and the kernels' libraries once; each
+    rebuild is forked from it (see ``preview.py``).  A change to Python code
+    restarts it, as a new process in this one's place.
+    """
     if not port_is_free(port):
         print(f"port {port} on 127.0.0.1 is busy (another serve?)", file=sys.stderr)
         return 1
     if not execute_books((book,), preview=True):
         return 1
     write_landing_page()
-    # The same execution step before each rebuild, so MyST-NB finds every
-    # page in the cache and never starts a cold kernel of its own.
-    pre_build = f"{sys.executable} {Path(__file__).resolve()} --preview {book}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "sphinx_autobuild",
-        *sphinx_args(book),
-        "--pre-build",
-        pre_build,
-        "--watch",
-        str(DOCS / "_ext"),
-        "--watch",
-        str(DOCS / "conf.py"),
-        "--watch",
-        str(DOCS.parent / "src"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    server = subprocess.Popen(cmd, start_new_session=True)
-    try:
-        return server.wait()
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+    if _render((book,)):
+        print("the book has errors: fix them and save, it rebuilds", file=sys.stderr)
+    import preview
+
+    import kernels
+
+    if kernels.use_fork():
+        kernels.preload()
+    live = preview.Preview(book, lambda: _rebuild(book), _raise_interrupted, STOP_GRACE)
+    if preview.serve(live, port):
+        sys.stdout.flush()
+        script = str(Path(__file__).resolve())
+        os.execv(sys.executable, [sys.executable, script, "--serve", book])
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,11 +316,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", choices=BOOKS, help="live preview of one book")
     parser.add_argument(
         "--execute-only", action="store_true", help="only fill the execution cache"
-    )
-    parser.add_argument(
-        "--preview",
-        action="store_true",
-        help="fill the execution cache, only warning if the books differ (serve)",
     )
     parser.add_argument(
         "--keep-going",
@@ -360,9 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.serve:
             port = int(os.environ.get("D2L_SERVE_PORT", "8000"))
             return serve(args.serve, port)
-        if args.execute_only or args.preview:
-            ok = execute_books(books, args.keep_going, preview=args.preview)
-            return 0 if ok else 1
+        if args.execute_only:
+            return 0 if execute_books(books, args.keep_going) else 1
         return build(books, args.keep_going)
     except Interrupted as stop:
         print(f"build stopped by {stop}", file=sys.stderr)

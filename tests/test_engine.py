@@ -296,7 +296,7 @@ def test_serve_on_a_busy_port_says_so_before_it_builds(book: SmallBook) -> None:
     assert not (book.build_dir / "html").exists()
 
 
-def test_sigterm_to_serve_ends_sphinx_autobuild(book: SmallBook) -> None:
+def test_sigterm_to_serve_ends_it(book: SmallBook) -> None:
     pytest.importorskip("sphinx_autobuild")
     port = SERVE_PORTS[1]
     serve = book.start("--serve", "en", D2L_SERVE_PORT=str(port))

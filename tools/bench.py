@@ -26,6 +26,9 @@ the ratios hold even when the machine is busy; the absolute times do not.
 Memory is the sum of the proportional set sizes (PSS) of the build and every
 process it started, sampled every 0.2 s: a forked kernel's pages shared with
 its parent count once, as they do in the machine's memory.
+- ``nox -s serve``: from saving an edit to the page showing it, for a prose
+  edit (target ≤ 1.5 s) and a code edit (target ≤ 3 s + the page's cell
+  time); see ``bench_serve.py``. ``--serve`` measures only this.
 - ``draw_graph`` on a 500-node graph, one leaf feeding 249 operations
   (``y = y + x * i``): layout alone, and layout + drawing + SVG output
   (target ≤ 3 s). ``--graphs`` measures only this.
@@ -52,6 +55,9 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from bench_serve import serve_rows  # noqa: E402
 
 from cells import read_code_cells  # noqa: E402
 from layout import BOOKS  # noqa: E402
@@ -355,6 +361,9 @@ def main() -> int:
         action="store_true",
         help="only our cold build against the plain MyST-NB build",
     )
+    parser.add_argument(
+        "--serve", action="store_true", help="only nox -s serve's edit-to-page times"
+    )
     args = parser.parse_args()
     py = sys.executable
     results: list[tuple[str, str, str]] = []
@@ -364,6 +373,11 @@ def main() -> int:
         return 0
     if args.anchor:
         return print_anchor(py)
+    if args.serve:
+        with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
+            for name, value, target in serve_rows(py, copy_sources(Path(tmp))):
+                print(f"{name:<32}  {value:<36} {target}")
+        return 0
 
     m = measure_builds(py)
     cold, noop, prose = m["cold"], m["noop"], m["prose"]
@@ -385,6 +399,8 @@ def main() -> int:
     )
     results.extend(engine_rows(m))
     results.extend(graph_rows(py, min(args.runs, 3)))
+    with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
+        results.extend(serve_rows(py, copy_sources(Path(tmp))))
     row("pages with code", str(code_pages), "")
     row("import torch, matplotlib.pyplot, pandas", f"{import_time:.2f} s", "")
     row(
