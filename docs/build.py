@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -200,14 +201,27 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def _reported(book: str, code: int) -> int:
+    """Print a finished book's Sphinx log; its exit status."""
+    sys.stdout.write((BUILD / f"sphinx-{book}.log").read_text(encoding="utf-8"))
+    if code:
+        print(f"build of the {book!r} book failed", file=sys.stderr)
+    return code
+
+
 def _render(books: tuple[str, ...]) -> int:
     """Run Sphinx for each book at once, in processes forked from this one.
 
     Sphinx and its extensions are imported once, here; each child builds one
     book and writes its log to ``_build/sphinx-<book>.log``, printed after.
+    Where ``os.fork`` is unavailable or unsafe, :func:`_render_launched`.
     """
     import importlib
 
+    import kernels
+
+    if not kernels.use_fork():
+        return _render_launched(books)
     for name in SPHINX_PRELOAD:
         importlib.import_module(name)
     sys.stdout.flush()
@@ -225,14 +239,37 @@ def _render(books: tuple[str, ...]) -> int:
         for book, pid in list(children.items()):
             code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
             del children[book]
-            log = BUILD / f"sphinx-{book}.log"
-            sys.stdout.write(log.read_text(encoding="utf-8"))
-            if code:
-                print(f"build of the {book!r} book failed", file=sys.stderr)
-                status = status or code
+            code = _reported(book, code)
+            status = status or code
         return status
     finally:
         stop_process_groups(list(children.values()), STOP_GRACE)
+
+
+def _render_launched(books: tuple[str, ...]) -> int:
+    """Run ``python -m sphinx`` for each book at once (no fork: any platform)."""
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for book in books:
+            with (BUILD / f"sphinx-{book}.log").open("wb") as log:
+                command = [sys.executable, "-m", "sphinx", "build", *sphinx_args(book)]
+                processes[book] = subprocess.Popen(
+                    command, stdout=log, stderr=subprocess.STDOUT
+                )
+        status = 0
+        for book, process in processes.items():
+            code = _reported(book, process.wait())
+            status = status or code
+        return status
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=STOP_GRACE)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def build(books: tuple[str, ...], keep_going: bool = False) -> int:
@@ -265,6 +302,8 @@ def prune_build_state() -> None:
 def port_is_free(port: int) -> bool:
     """True if nothing listens on 127.0.0.1:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds: a closed connection's TIME_WAIT is no listener.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -301,12 +340,16 @@ def serve(book: str, port: int) -> int:
 
     import kernels
 
-    if kernels.use_fork():
+    fork = kernels.use_fork()
+    if fork:
         kernels.preload()
-    live = preview.Preview(book, lambda: _rebuild(book), _raise_interrupted, STOP_GRACE)
+    script = str(Path(__file__).resolve())
+    command = [sys.executable, script, "--rebuild", book]
+    live = preview.Preview(
+        book, lambda: _rebuild(book), command, fork, _raise_interrupted, STOP_GRACE
+    )
     if preview.serve(live, port):
         sys.stdout.flush()
-        script = str(Path(__file__).resolve())
         os.execv(sys.executable, [sys.executable, script, "--serve", book])
     return 0
 
@@ -317,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--execute-only", action="store_true", help="only fill the execution cache"
     )
+    # One rebuild of the live preview, where it cannot fork (preview.py).
+    parser.add_argument("--rebuild", choices=BOOKS, help=argparse.SUPPRESS)
     parser.add_argument(
         "--keep-going",
         action="store_true",
@@ -337,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.serve:
             port = int(os.environ.get("D2L_SERVE_PORT", "8000"))
             return serve(args.serve, port)
+        if args.rebuild:
+            return _rebuild(args.rebuild)
         if args.execute_only:
             return 0 if execute_books(books, args.keep_going) else 1
         return build(books, args.keep_going)

@@ -9,7 +9,8 @@ parts sphinx-autobuild is made of (watchfiles, a Starlette app under uvicorn,
 sphinx-autobuild's script injector): the serving process imports Sphinx and
 the kernels' libraries once, and each rebuild is a child forked from it,
 which executes what the cache lacks with warm kernels and renders the book
-in-process.  Every page then reloads through a web socket.
+in-process (where ``os.fork`` is not used, a new process, as before).  Every
+page then reloads through a web socket.
 
 The reload script is a file, not inline code: the pages' Content-Security-
 Policy lets no unlisted inline script run (sphinx-autobuild's inline one was
@@ -24,6 +25,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -127,14 +129,36 @@ def fork_rebuild(rebuild: Callable[[], int], on_signal: Any, started: list[int])
     return os.waitstatus_to_exitcode(status)
 
 
+def launch_rebuild(command: list[str], started: list[int]) -> int:
+    """Run a rebuild as a new process (where ``os.fork`` is not used); its status."""
+    process = subprocess.Popen(command, start_new_session=os.name == "posix")
+    started.append(process.pid)
+    code = process.wait()
+    started.remove(process.pid)
+    return code
+
+
 class Preview:
-    """Watches the sources, rebuilds in a warm child, tells the pages to reload."""
+    """Watches the sources, rebuilds in a warm child, tells the pages to reload.
+
+    ``rebuild`` runs in a child forked from this process; where ``fork`` is
+    false (``os.fork`` unavailable or unsafe), ``command`` runs instead, in a
+    new process: slower (it imports everything again), but on any platform.
+    """
 
     def __init__(
-        self, book: str, rebuild: Callable[[], int], on_signal: Any, grace: float
+        self,
+        book: str,
+        rebuild: Callable[[], int],
+        command: list[str],
+        fork: bool,
+        on_signal: Any,
+        grace: float,
     ) -> None:
         self.book = book
         self.rebuild = rebuild
+        self.command = command
+        self.fork = fork
         self.on_signal = on_signal
         self.grace = grace  # seconds a stopped rebuild gets before SIGKILL
         self.sockets: set[Any] = set()
@@ -164,6 +188,10 @@ class Preview:
         started: list[int] = []
         loop = asyncio.get_running_loop()
         try:
+            if not self.fork:
+                return await loop.run_in_executor(
+                    None, launch_rebuild, self.command, started
+                )
             return await loop.run_in_executor(
                 None, fork_rebuild, self.rebuild, self.on_signal, started
             )

@@ -31,13 +31,13 @@ WAIT_MS = 90_000
 class Preview:
     """``build.py --serve en`` on a small book, its output in a log file."""
 
-    def __init__(self, book: SmallBook) -> None:
+    def __init__(self, book: SmallBook, executor: str = "") -> None:
         self.book = book
         self.log = book.root / "serve.log"
         with self.log.open("w", encoding="utf-8") as out:
             self.process = subprocess.Popen(
                 book.command("--serve", "en"),
-                env=book.env(D2L_SERVE_PORT=str(PORT)),
+                env=book.env(D2L_SERVE_PORT=str(PORT), D2L_EXECUTOR=executor),
                 cwd=book.root,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -66,14 +66,17 @@ class Preview:
 
 
 @pytest.fixture
-def preview(tmp_path: Path) -> Iterator[Preview]:
-    running = Preview(SmallBook(tmp_path))
+def preview(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Preview]:
+    """A running preview; ``executor`` (indirect) may force D2L_EXECUTOR."""
+    running = Preview(SmallBook(tmp_path), getattr(request, "param", ""))
     try:
         yield running
     finally:
         running.stop()
 
 
+# "launch": where os.fork is not used, each rebuild is a new process.
+@pytest.mark.parametrize("preview", ["fork", "launch"], indirect=True)
 def test_a_saved_edit_reloads_the_open_page(preview: Preview) -> None:
     sync_playwright = _browser_or_skip()
     from playwright.sync_api import expect
