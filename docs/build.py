@@ -34,14 +34,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
-from preview import stop_process_groups  # noqa: E402
+from preview import die_with_parent, stop_process_groups  # noqa: E402
 
 from execute import Interrupted  # noqa: E402
-from layout import BOOKS, BUILD, DOCS  # noqa: E402
+from layout import BOOKS, BUILD, DOCS, STOP_GRACE  # noqa: E402
 
 HTML = BUILD / "html"
-# Seconds a Sphinx process or a rebuild gets to exit after SIGTERM, then SIGKILL.
-STOP_GRACE = 2.0
 # Sphinx, the theme and the extensions both books load: imported once here.
 SPHINX_PRELOAD = (
     "myst_nb.sphinx_ext",
@@ -181,7 +179,7 @@ def _sphinx_child(book: str, log: Path) -> None:
         os.setpgid(0, 0)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_DFL)
-        _die_with_parent()
+        die_with_parent(signal.SIGKILL)
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
@@ -190,15 +188,6 @@ def _sphinx_child(book: str, log: Path) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-
-
-def _die_with_parent() -> None:
-    """Linux: get SIGKILL if the build dies without stopping this process."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _reported(book: str, code: int) -> int:
@@ -302,8 +291,8 @@ def prune_build_state() -> None:
 def port_is_free(port: int) -> bool:
     """True if nothing listens on 127.0.0.1:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # As the server binds: a closed connection's TIME_WAIT is no listener.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.name == "posix":  # as uvicorn binds: TIME_WAIT is no listener
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -312,13 +301,35 @@ def port_is_free(port: int) -> bool:
 
 
 def _rebuild(book: str) -> int:
-    """One rebuild of the live preview, in a child of the serving process."""
+    """One rebuild of the live preview, in a child of the serving process.
+
+    It holds the build lock throughout, so a build started meanwhile waits;
+    Sphinx gets the default signal actions (it would report our exception).
+    """
     import sphinx.cmd.build
 
     _LOCKS.clear()  # the serving process's lock object: filelock wants a new one
-    if not execute_books((book,), preview=True):
-        return 1
-    return sphinx.cmd.build.build_main(sphinx_args(book))
+    with build_lock():
+        if not execute_books((book,), preview=True):
+            return 1
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        return sphinx.cmd.build.build_main(sphinx_args(book))
+
+
+def _first_build(book: str) -> None:
+    """Execute and render ``book`` before serving it; a failure is only said."""
+    with build_lock():
+        if not execute_books((book,), preview=True):
+            print(
+                "fix the failing page and save: the preview rebuilds", file=sys.stderr
+            )
+            return
+        write_landing_page()
+        if _render((book,)):
+            print(
+                "the book has errors: fix them and save, it rebuilds", file=sys.stderr
+            )
 
 
 def serve(book: str, port: int) -> int:
@@ -328,18 +339,14 @@ def serve(book: str, port: int) -> int:
     rebuild is forked from it (see ``preview.py``).  A change to Python code
     restarts it, as a new process in this one's place.
     """
-    if not port_is_free(port):
-        print(f"port {port} on 127.0.0.1 is busy (another serve?)", file=sys.stderr)
-        return 1
-    if not execute_books((book,), preview=True):
-        return 1
-    write_landing_page()
-    if _render((book,)):
-        print("the book has errors: fix them and save, it rebuilds", file=sys.stderr)
     import preview
 
     import kernels
 
+    if not port_is_free(port):
+        print(f"port {port} on 127.0.0.1 is busy (another serve?)", file=sys.stderr)
+        return 1
+    _first_build(book)
     fork = kernels.use_fork()
     if fork:
         kernels.preload()
@@ -348,10 +355,13 @@ def serve(book: str, port: int) -> int:
     live = preview.Preview(
         book, lambda: _rebuild(book), command, fork, _raise_interrupted, STOP_GRACE
     )
-    if preview.serve(live, port):
-        sys.stdout.flush()
-        os.execv(sys.executable, [sys.executable, script, "--serve", book])
-    return 0
+    if not preview.serve(live, port):
+        return 0
+    sys.stdout.flush()
+    again = [sys.executable, script, "--serve", book]
+    if os.name != "posix":  # Windows' execv starts a new process and returns
+        return subprocess.call(again)
+    os.execv(sys.executable, again)
 
 
 def main(argv: list[str] | None = None) -> int:

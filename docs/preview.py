@@ -4,25 +4,26 @@ sphinx-autobuild runs each rebuild as new processes (the pre-build step, then
 ``python -m sphinx``), each of which imports Sphinx, MyST-NB, Matplotlib and
 the engine again: on this machine a one-sentence edit took 2.5 s to reach the
 page and a code edit 5.2 s more than its cells.  Its command line has no way
-to keep a warm process, so this module serves the book itself, with the same
-parts sphinx-autobuild is made of (watchfiles, a Starlette app under uvicorn,
-sphinx-autobuild's script injector): the serving process imports Sphinx and
-the kernels' libraries once, and each rebuild is a child forked from it,
-which executes what the cache lacks with warm kernels and renders the book
-in-process (where ``os.fork`` is not used, a new process, as before).  Every
-page then reloads through a web socket.
+to keep a warm process, and its reload script is inline code, which the
+pages' Content-Security-Policy does not run (its pages never reloaded).  So
+this module serves the book itself, from the parts sphinx-autobuild is made
+of (watchfiles, a Starlette app under uvicorn): the serving process imports
+Sphinx and the kernels' libraries once, and each rebuild is a child forked
+from it, which executes what the cache lacks with warm kernels and renders
+the book in-process (where ``os.fork`` is not used, a new process).  Every
+open page then reloads through a web socket, by a script file.
 
-The reload script is a file, not inline code: the pages' Content-Security-
-Policy lets no unlisted inline script run (sphinx-autobuild's inline one was
-blocked, so its pages never reloaded).  A change to Python code or to
-``matplotlibrc`` (the engine, ``conf.py``, the package) restarts the preview,
-since the serving process holds their old versions.
+A change to Python code or to ``matplotlibrc`` (the engine, ``conf.py``, the
+package) restarts the preview, since the serving process holds their old
+versions; a Python file that does not compile is reported and waited on.
+A failed rebuild is reported and the preview goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -36,6 +37,7 @@ from layout import BUILD, DOCS, ROOT
 
 RELOAD_SCRIPT = "/_d2l-prep/reload.js"
 RELOAD_SOCKET = "/_d2l-prep/reload"
+RELOAD_TAG = f'<script src="{RELOAD_SCRIPT}"></script>\n'.encode()
 # Reload on a message; after the preview restarts, reconnect and reload.
 RELOAD_JS = f"""// Live preview (nox -s serve): reload when the book is rebuilt.
 (() => {{
@@ -74,31 +76,68 @@ def needs_restart(paths: Iterable[Path]) -> bool:
     )
 
 
-def stop_process_groups(pids: list[int], grace: float) -> None:
-    """SIGTERM each child's process group, wait up to ``grace`` s, then SIGKILL.
+def compile_errors(paths: Iterable[Path]) -> str:
+    """The first error of the changed Python files that do not compile, or ""."""
+    for path in paths:
+        if path.suffix == ".py" and path.is_file():
+            try:
+                compile(path.read_bytes(), str(path), "exec")
+            except (SyntaxError, ValueError) as error:
+                return f"{_shown(path)}: {error}"
+    return ""
 
-    Every child is reaped; one that already exited is only reaped.
-    """
+
+def die_with_parent(signum: int) -> None:
+    """Linux: get ``signum`` when the process that forked this one dies."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signum)  # PR_SET_PDEATHSIG
+
+
+def signal_children(pids: Iterable[int], signum: int) -> None:
+    """Send ``signum`` to each child's process group (the child, off POSIX)."""
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
+            if hasattr(os, "killpg"):
+                os.killpg(pid, signum)
+            else:
+                os.kill(pid, signum)
+
+
+def stop_process_groups(pids: list[int], grace: float) -> None:
+    """SIGTERM each forked child's group, wait up to ``grace`` s, SIGKILL; reap.
+
+    The caller is the only one that reaps these children.
+    """
+    signal_children(pids, signal.SIGTERM)
     deadline = time.monotonic() + grace
     for pid in pids:
         while time.monotonic() < deadline:
-            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
-                break
-            time.sleep(0.02)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    time.sleep(0.02)
+                    continue
+            break
+        signal_children([pid], signal.SIGKILL)  # the group's other members too
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
 
 
-def _child(rebuild: Callable[[], int], on_signal: Callable[[int, Any], None]) -> None:
-    """In the forked child: its own process group and signals, one rebuild."""
+def _child(rebuild: Callable[[], int], on_signal: Any, inherited: list[int]) -> None:
+    """In the forked child: its own process group and signals, one rebuild.
+
+    It closes the server's listening sockets (``inherited``) and gets SIGTERM
+    if the serving process dies, so it never outlives the preview on its port.
+    """
     code = 1
     try:
         os.setpgid(0, 0)
+        die_with_parent(signal.SIGTERM)
+        for fd in inherited:
+            with contextlib.suppress(OSError):
+                os.close(fd)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, on_signal)
         code = rebuild()
@@ -110,17 +149,20 @@ def _child(rebuild: Callable[[], int], on_signal: Callable[[int, Any], None]) ->
         os._exit(code)
 
 
-def fork_rebuild(rebuild: Callable[[], int], on_signal: Any, started: list[int]) -> int:
+def fork_rebuild(
+    rebuild: Callable[[], int], on_signal: Any, inherited: list[int], started: list[int]
+) -> int:
     """Run ``rebuild`` in a child forked from this thread; its exit status.
 
     Called in a worker thread: the child starts as a copy of a thread that
-    runs no event loop, so it can run its own (the executor's).
+    runs no event loop, so it can run its own (the executor's).  This thread
+    is the only one that reaps the child.
     """
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        _child(rebuild, on_signal)
+        _child(rebuild, on_signal, inherited)
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)
     started.append(pid)
@@ -136,6 +178,45 @@ def launch_rebuild(command: list[str], started: list[int]) -> int:
     code = process.wait()
     started.remove(process.pid)
     return code
+
+
+class ReloadScript:
+    """ASGI middleware: every HTML page gets a ``<script src>`` for the reload.
+
+    sphinx-autobuild's ``JavascriptInjectorMiddleware`` does the same with
+    inline code, which the pages' CSP blocks, and offers no other script.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.datastructures import MutableHeaders
+
+        html = False
+
+        async def add_script(message: Any) -> None:
+            nonlocal html
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                html = headers.get("content-type", "").startswith("text/html")
+                if html and "content-length" in headers:
+                    length = int(headers["content-length"]) + len(RELOAD_TAG)
+                    headers["content-length"] = str(length)
+            elif html and not message.get("more_body", False):
+                message["body"] = message.get("body", b"") + RELOAD_TAG
+            await send(message)
+
+        await self.app(scope, receive, add_script)
+
+
+def _shown(path: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return path.relative_to(ROOT).as_posix()
+    return str(path)
 
 
 class Preview:
@@ -176,28 +257,50 @@ class Preview:
             changed = sorted({Path(path) for _, path in changes})
             names = ", ".join(_shown(path) for path in changed[:3])
             if needs_restart(changed):
-                print(f"changed: {names}: restarting the preview", flush=True)
+                if error := compile_errors(changed):
+                    say(
+                        f"changed: {names}: it does not compile, waiting for a fix\n{error}"
+                    )
+                    continue
+                say(f"changed: {names}: restarting the preview")
                 self.restart = True
                 self.server.should_exit = True
                 return
-            print(f"changed: {names}: rebuilding", flush=True)
-            if await self.rebuild_once() == 0:
-                await self.reload_pages()
+            say(f"changed: {names}: rebuilding")
+            try:
+                if await self.rebuild_once():
+                    say("the rebuild failed (see above); fix it and save")
+            except OSError as error:  # fork or exec refused (memory, limits)
+                say(f"the rebuild could not start: {error}")
+            await self.reload_pages()  # failed or not, Sphinx may have written
 
     async def rebuild_once(self) -> int:
+        """Run one rebuild in a child; on cancellation, stop it (bounded)."""
         started: list[int] = []
         loop = asyncio.get_running_loop()
-        try:
-            if not self.fork:
-                return await loop.run_in_executor(
-                    None, launch_rebuild, self.command, started
-                )
-            return await loop.run_in_executor(
-                None, fork_rebuild, self.rebuild, self.on_signal, started
+        if self.fork:
+            listening = [s.fileno() for x in self.server.servers for s in x.sockets]
+            run = functools.partial(
+                fork_rebuild, self.rebuild, self.on_signal, listening, started
             )
+        else:
+            run = functools.partial(launch_rebuild, self.command, started)
+        future = loop.run_in_executor(None, run)
+        try:
+            return int(await asyncio.shield(future))
         except asyncio.CancelledError:
-            stop_process_groups(list(started), self.grace)
+            await self._stop(future, started)
             raise
+
+    async def _stop(self, future: Any, started: list[int]) -> None:
+        """SIGTERM the rebuild, wait ``grace``, then SIGKILL; its thread reaps it."""
+        signal_children(started, signal.SIGTERM)
+        with contextlib.suppress(Exception):  # a timeout, or the rebuild's error
+            await asyncio.wait_for(asyncio.shield(future), self.grace)
+        if not future.done():
+            signal_children(started, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                await future
 
     async def reload_pages(self) -> None:
         for socket in list(self.sockets):
@@ -230,33 +333,22 @@ class Preview:
                 await task
 
 
-def _shown(path: Path) -> str:
-    with contextlib.suppress(ValueError):
-        return path.relative_to(ROOT).as_posix()
-    return str(path)
+def say(message: str) -> None:
+    print(message, flush=True)
 
 
 def make_app(preview: Preview, html: Path) -> Any:
     """The Starlette app: the book's pages, the reload script and its socket."""
-    from sphinx_autobuild.middleware import (  # type: ignore[import-untyped]
-        JavascriptInjectorMiddleware,
-    )
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.responses import Response
     from starlette.routing import Mount, Route, WebSocketRoute
     from starlette.staticfiles import StaticFiles
 
-    class ReloadScript(JavascriptInjectorMiddleware):  # type: ignore[misc]
-        """sphinx-autobuild's injector, adding a script file, not inline code."""
-
-        def __init__(self, app: Any) -> None:
-            super().__init__(app, ws_url="")
-            self.script = f'<script src="{RELOAD_SCRIPT}"></script>\n'.encode()
-
     async def script(request: Any) -> Response:
         return Response(RELOAD_JS, media_type="text/javascript")
 
+    html.mkdir(parents=True, exist_ok=True)  # a first build may have failed early
     return Starlette(
         routes=[
             Route(RELOAD_SCRIPT, script),
@@ -273,11 +365,13 @@ def serve(preview: Preview, port: int) -> bool:
     import uvicorn
 
     book = preview.book
-    html = BUILD / "html" / book
     config = uvicorn.Config(
-        make_app(preview, html), host="127.0.0.1", port=port, log_level="warning"
+        make_app(preview, BUILD / "html" / book),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
     )
     preview.server = uvicorn.Server(config)
-    print(f"serving the {book!r} book on http://127.0.0.1:{port}/", flush=True)
+    say(f"serving the {book!r} book on http://127.0.0.1:{port}/")
     preview.server.run()
     return preview.restart

@@ -300,7 +300,8 @@ def test_sigterm_to_serve_ends_it(book: SmallBook) -> None:
     pytest.importorskip("sphinx_autobuild")
     port = SERVE_PORTS[1]
     serve = book.start("--serve", "en", D2L_SERVE_PORT=str(port))
-    while serve.poll() is None:
+    deadline = time.monotonic() + 300  # only keeps a broken serve from hanging
+    while serve.poll() is None and time.monotonic() < deadline:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 break
@@ -369,8 +370,9 @@ def test_a_print_flushed_in_two_parts_is_one_output(book: SmallBook) -> None:
 
 
 def alt_cell(alt: str) -> str:
-    """A cell whose output's alt text (presentation metadata) is ``alt``."""
-    return f'---\nmystnb:\n  image:\n    alt: "{alt}"\n---\nprint("gamma", 3 * 3)'
+    """A cell that prints and draws; ``alt`` is its figure's alt text (metadata)."""
+    code = 'import matplotlib.pyplot as plt\nprint("gamma", 3 * 3)\nplt.plot([1, 2]);'
+    return f'---\nmystnb:\n  image:\n    alt: "{alt}"\n---\n{code}'
 
 
 def test_twins_with_their_own_alt_text_run_once(book: SmallBook) -> None:
@@ -380,9 +382,13 @@ def test_twins_with_their_own_alt_text_run_once(book: SmallBook) -> None:
     log = assert_good_build(book, "gamma 9")
     assert sorted(executed(log)) == ["docs/en/alpha.md", "docs/en/beta.md"]
     assert "executing 2 notebook(s)" in log
+    assert 'alt="in English"' in book.html("en", "alpha")
+    assert 'alt="中文的说明"' in book.html("zh", "alpha")
     # A new alt text in one book only: its page gets the cached outputs.
     book.write("alpha.md", page("Alpha", alt_cell("换一种说法")), books=("zh",))
     log = assert_good_build(book, "gamma 9")
     assert executed(log) == []
     assert "executing" not in log
+    assert 'alt="换一种说法"' in book.html("zh", "alpha")
+    assert 'alt="in English"' in book.html("en", "alpha")
     assert_clean(book)

@@ -79,6 +79,9 @@ def test_a_page_whose_cached_outputs_changed_is_read_again(book: SmallBook) -> N
     assert "executed docs/en/alpha.md" in log
     for language in BOOKS:
         assert "second reading" in book.html(language, "alpha")
+    build(book)  # and once read again, it is not read every time
+    sphinx_log = (book.build_dir / "sphinx-en.log").read_text("utf-8")
+    assert "0 added, 0 changed, 0 removed" in sphinx_log
 
 
 def test_a_build_keeps_one_stored_notebook_per_page(book: SmallBook) -> None:

@@ -117,3 +117,43 @@ def test_a_change_to_the_package_restarts_the_preview(preview: Preview) -> None:
     preview.wait_until(preview.answers, "the new preview to answer")
     assert preview.stop() == 143
     assert preview.book.leftover_processes() == []
+
+
+def test_stopping_the_preview_mid_rebuild_stops_the_rebuild(preview: Preview) -> None:
+    """SIGTERM while a page executes: exit 143 at once, no kernel left, no crash."""
+    slow = "import time\nprint('slow start', flush=True)\ntime.sleep(120)"
+    preview.book.write("beta.md", page("Beta", slow))
+    preview.wait_until(lambda: "executing 1 notebook" in preview.output(), "rebuild")
+    time.sleep(1.0)  # the kernel is in the cell
+    start = time.monotonic()
+    assert preview.stop() == 143
+    assert time.monotonic() - start < 30
+    log = preview.output()
+    assert "Traceback" not in log and "shutdown failed" not in log, log[-3000:]
+    assert preview.book.leftover_processes() == []
+
+
+def test_a_failing_page_does_not_end_the_preview(tmp_path: Path) -> None:
+    """The first build fails; the preview serves on, and a fix is rebuilt."""
+    book = SmallBook(tmp_path)
+    book.write("beta.md", page("Beta", "raise ValueError('not yet')"))
+    running = Preview(book)
+    try:
+        assert "ValueError: not yet" in running.output()
+        book.write("beta.md", page("Beta", "x = 21", "print('beta', 2 * x)"))
+        html = book.build_dir / "html" / "en" / "beta.html"
+        running.wait_until(
+            lambda: html.is_file() and "beta 42" in html.read_text("utf-8"), "the fix"
+        )
+    finally:
+        assert running.stop() == 143
+
+
+def test_python_that_does_not_compile_is_waited_on(preview: Preview) -> None:
+    package = preview.book.root / "src" / "d2l_prep" / "__init__.py"
+    good = package.read_text("utf-8")
+    package.write_text(good + "\ndef broken(:\n", "utf-8")
+    preview.wait_until(lambda: "does not compile" in preview.output(), "the report")
+    assert preview.answers() and "restarting" not in preview.output()
+    package.write_text(good, "utf-8")
+    preview.wait_until(lambda: "restarting the preview" in preview.output(), "restart")

@@ -29,8 +29,8 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
-# Seconds a kernel gets to exit after SIGTERM before its group gets SIGKILL.
-STOP_GRACE = 2.0
+from layout import STOP_GRACE
+
 _POLL = 0.02
 # Environment variables that cap the thread pools of the numeric libraries.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")

@@ -24,6 +24,10 @@ BOOKS: dict[str, dict[str, str]] = {
     "zh": {"language": "zh_CN", "hreflang": "zh-CN", "title": "d2l-prep：预备知识"},
 }
 
+# Seconds a kernel, a Sphinx process or a preview's rebuild gets to exit after
+# SIGTERM before its process group gets SIGKILL.
+STOP_GRACE = 2.0
+
 # Installed packages whose version can change what a cell prints or draws.
 KEY_PACKAGES = ("torch", "numpy", "matplotlib", "pandas", "ipykernel")
 # The runtime package (not the book tooling) and the figures' style.
