@@ -350,7 +350,57 @@ def package_imports(py: str, runs: int) -> tuple[float, float, str]:
     return import_time, overhead, heavy
 
 
-def main() -> int:
+Row = tuple[str, str, str]
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def build_rows(m: dict[str, Any], py: str, runs: int) -> list[Row]:
+    """Cold, no-op and prose-edit builds against the import time of the libraries."""
+    import_time, overhead, heavy = package_imports(py, runs)
+    code_pages = sum(
+        1 for page in (ROOT / "docs" / "en").glob("*.md") if read_code_cells(page)
+    )
+    ratio = m["cold"] / (code_pages * import_time)
+    noop, prose, kernel = m["noop"], m["prose"], m["kernel_started"]
+    return [
+        ("pages with code", str(code_pages), ""),
+        ("import torch, matplotlib.pyplot, pandas", f"{import_time:.2f} s", ""),
+        ("cold / (pages × import)", f"{ratio:.2f}", f"≤ 1.0 {verdict(ratio <= 1)}"),
+        ("no-op rebuild", f"{noop:.1f} s", f"≤ 3 s {verdict(noop <= 3)}"),
+        (
+            "prose edit rebuild (1 zh page)",
+            f"{prose:.1f} s" + (", started a kernel" if kernel else ", no kernel"),
+            f"≤ 4 s {verdict(prose <= 4 and not kernel)}",
+        ),
+        (
+            "import d2l_prep overhead",
+            f"{overhead * 1000:.0f} ms (heavy modules: {heavy})",
+            f"≤ 50 ms {verdict(overhead <= IMPORT_BUDGET and heavy == '[]')}",
+        ),
+    ]
+
+
+def weight_rows(weights: dict[str, int]) -> list[Row]:
+    heaviest = max(weights, key=weights.__getitem__)
+    over = [name for name, size in weights.items() if size > PAGE_BUDGET]
+    return [
+        (
+            "heaviest page with figures",
+            f"{heaviest}: {weights[heaviest] / 1024:.0f} KB",
+            "≤ 400 KB " + ("ok" if not over else f"MISSED: {over}"),
+        ),
+        (
+            "median page with figures",
+            f"{statistics.median(weights.values()) / 1024:.0f} KB",
+            "",
+        ),
+    ]
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repeats of import timings")
     parser.add_argument(
@@ -364,80 +414,44 @@ def main() -> int:
     parser.add_argument(
         "--serve", action="store_true", help="only nox -s serve's edit-to-page times"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def print_rows(rows: list[Row]) -> None:
+    width = max(len(r[0]) for r in rows)
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:<40} {target}")
+
+
+def measured_serve(py: str) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
+        return serve_rows(py, copy_sources(Path(tmp)))
+
+
+def main() -> int:
+    args = parse_args()
     py = sys.executable
-    results: list[tuple[str, str, str]] = []
     if args.graphs:
-        for name, value, target in graph_rows(py, min(args.runs, 3)):
-            print(f"{name:<32}  {value:<10} {target}")
+        print_rows(graph_rows(py, min(args.runs, 3)))
         return 0
     if args.anchor:
         return print_anchor(py)
     if args.serve:
-        with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
-            for name, value, target in serve_rows(py, copy_sources(Path(tmp))):
-                print(f"{name:<32}  {value:<36} {target}")
+        print_rows(measured_serve(py))
         return 0
-
     m = measure_builds(py)
-    cold, noop, prose = m["cold"], m["noop"], m["prose"]
-    kernel_started, weights = m["kernel_started"], m["weights"]
-
-    import_time, overhead, heavy = package_imports(py, args.runs)
-    code_pages = sum(
-        1 for page in (ROOT / "docs" / "en").glob("*.md") if read_code_cells(page)
-    )
-    ratio = cold / (code_pages * import_time)
-
-    def row(name: str, value: str, target: str) -> None:
-        results.append((name, value, target))
-
-    row(
+    cold_row = (
         "cold bilingual build",
-        f"{cold:.1f} s, peak {m['cold_peak'] / 2**20:.0f} MB",
+        f"{m['cold']:.1f} s, peak {m['cold_peak'] / 2**20:.0f} MB",
         "",
     )
-    results.extend(engine_rows(m))
-    results.extend(graph_rows(py, min(args.runs, 3)))
-    with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
-        results.extend(serve_rows(py, copy_sources(Path(tmp))))
-    row("pages with code", str(code_pages), "")
-    row("import torch, matplotlib.pyplot, pandas", f"{import_time:.2f} s", "")
-    row(
-        "cold / (pages × import)",
-        f"{ratio:.2f}",
-        "≤ 1.0 " + ("ok" if ratio <= 1 else "MISSED"),
+    rows = [cold_row, *engine_rows(m), *graph_rows(py, min(args.runs, 3))]
+    rows += (
+        measured_serve(py) + build_rows(m, py, args.runs) + weight_rows(m["weights"])
     )
-    row("no-op rebuild", f"{noop:.1f} s", "≤ 3 s " + ("ok" if noop <= 3 else "MISSED"))
-    row(
-        "prose edit rebuild (1 zh page)",
-        f"{prose:.1f} s" + (", started a kernel" if kernel_started else ", no kernel"),
-        "≤ 4 s " + ("ok" if prose <= 4 and not kernel_started else "MISSED"),
-    )
-    row(
-        "import d2l_prep overhead",
-        f"{overhead * 1000:.0f} ms (heavy modules: {heavy})",
-        "≤ 50 ms "
-        + ("ok" if overhead <= IMPORT_BUDGET and heavy == "[]" else "MISSED"),
-    )
-    heaviest = max(weights, key=weights.__getitem__)
-    over = [name for name, size in weights.items() if size > PAGE_BUDGET]
-    row(
-        "heaviest page with figures",
-        f"{heaviest}: {weights[heaviest] / 1024:.0f} KB",
-        "≤ 400 KB " + ("ok" if not over else f"MISSED: {over}"),
-    )
-    row(
-        "median page with figures",
-        f"{statistics.median(weights.values()) / 1024:.0f} KB",
-        "",
-    )
-
-    width = max(len(r[0]) for r in results)
-    for name, value, target in results:
-        print(f"{name:<{width}}  {value:<40} {target}")
+    print_rows(rows)
     print("\npage weights (KB):")
-    for name, size in sorted(weights.items()):
+    for name, size in sorted(m["weights"].items()):
         print(f"  {name:<40} {size / 1024:7.1f}")
     return 0
 

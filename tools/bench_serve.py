@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 PROSE_TARGET = 1.5
@@ -35,10 +36,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(check: object, limit: float, what: str) -> float:
-    """Poll ``check()`` until true; the seconds it took."""
+def wait_for(
+    check: Callable[[], bool], server: subprocess.Popen[bytes], limit: float, what: str
+) -> float:
+    """Poll ``check()`` until true; the seconds it took (fails if serve ended)."""
     start = time.perf_counter()
-    while not check():  # type: ignore[operator]
+    while not check():
+        if server.poll() is not None:
+            raise RuntimeError(f"{what}: the preview ended ({server.returncode})")
         if time.perf_counter() - start > limit:
             raise TimeoutError(f"{what}: nothing after {limit:.0f} s")
         time.sleep(0.02)
@@ -73,34 +78,44 @@ def add_sentence(page: Path, marker: str) -> None:
 
 def measure_serve(py: str, repo: Path) -> dict[str, float]:
     """Prose-edit and code-edit times of a live preview of ``repo``'s en book."""
-    port = free_port()
-    build = Path(tempfile.mkdtemp(prefix="d2l-prep-serve-"))
-    log = build / "serve.log"
-    env = {**os.environ, "D2L_BUILD_DIR": str(build), "D2L_SERVE_PORT": str(port)}
-    with log.open("w", encoding="utf-8") as out:
-        server = subprocess.Popen(
-            [py, str(repo / "docs" / "build.py"), "--serve", "en"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}/{PAGE}.html"
-        wait_for(lambda: _answers(url), STARTUP_LIMIT, "serve's first build")
-        page = repo / "docs" / "en" / f"{PAGE}.md"
-        html = build / "html" / "en" / f"{PAGE}.html"
-        add_sentence(page, "prose-marker")
-        prose = wait_for(lambda: _shows(html, "prose-marker"), EDIT_LIMIT, "prose")
-        time.sleep(1.0)  # let the preview settle before the next edit
-        cell = "\n```{code-cell} ipython3\nprint('code' + '-marker')\n```\n"
-        page.write_text(page.read_text(encoding="utf-8") + cell, encoding="utf-8")
-        code = wait_for(lambda: _shows(html, "code-marker"), EDIT_LIMIT, "code")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    runs = re.findall(rf"executed docs/en/{PAGE}\.md in ([\d.]+) s", log.read_text())
-    return {"prose": prose, "code": code, "cells": float(runs[-1]) if runs else 0.0}
+    with tempfile.TemporaryDirectory(prefix="d2l-prep-serve-") as folder:
+        build = Path(folder)
+        log = build / "serve.log"
+        port = free_port()
+        env = {**os.environ, "D2L_BUILD_DIR": str(build), "D2L_SERVE_PORT": str(port)}
+        with log.open("wb") as out:
+            server = subprocess.Popen(
+                [py, str(repo / "docs" / "build.py"), "--serve", "en"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            m = time_edits(repo, build, port, server)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        text = log.read_text(encoding="utf-8")
+    runs = re.findall(rf"executed docs/en/{PAGE}\.md in ([\d.]+) s", text)
+    return {**m, "cells": float(runs[-1]) if runs else 0.0}
+
+
+def time_edits(
+    repo: Path, build: Path, port: int, server: subprocess.Popen[bytes]
+) -> dict[str, float]:
+    """Wait for the preview, edit the page twice, time each edit to the page."""
+    url = f"http://127.0.0.1:{port}/{PAGE}.html"
+    wait_for(lambda: _answers(url), server, STARTUP_LIMIT, "serve's first build")
+    page = repo / "docs" / "en" / f"{PAGE}.md"
+    html = build / "html" / "en" / f"{PAGE}.html"
+    add_sentence(page, "prose-marker")
+    prose = wait_for(lambda: _shows(html, "prose-marker"), server, EDIT_LIMIT, "prose")
+    time.sleep(1.0)  # let the preview settle before the next edit
+    cell = "\n```{code-cell} ipython3\nprint('code' + '-marker')\n```\n"
+    page.write_text(page.read_text(encoding="utf-8") + cell, encoding="utf-8")
+    code = wait_for(lambda: _shows(html, "code-marker"), server, EDIT_LIMIT, "code")
+    return {"prose": prose, "code": code}
 
 
 def serve_rows(py: str, repo: Path) -> list[tuple[str, str, str]]:

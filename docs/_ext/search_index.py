@@ -49,12 +49,20 @@ def page_entries(raw: list[tuple[str, str, str, str, str | None]]) -> list[ENTRY
     return sorted(found)
 
 
-def mend(index: dict[str, Any], domain_entries: dict[str, Any]) -> dict[str, Any]:
-    """The index without wordless terms, with every page's index entries."""
+def mend(
+    index: dict[str, Any], domain_entries: dict[str, Any], unsearched: set[str]
+) -> dict[str, Any]:
+    """The index without wordless terms, with every page's index entries.
+
+    ``unsearched``: the pages whose metadata says ``nosearch``, which Sphinx
+    indexes empty.
+    """
     for name in ("terms", "titleterms"):
         index[name] = {k: v for k, v in index[name].items() if v != []}
     entries: dict[str, list[tuple[int, str, bool]]] = {}
     for number, docname in enumerate(index["docnames"]):
+        if docname in unsearched:
+            continue
         for entry, target_id, main in page_entries(domain_entries.get(docname, [])):
             entries.setdefault(entry.lower(), []).append(
                 (number, target_id, main == "main")
@@ -71,7 +79,12 @@ def _mend_written_index(app: Sphinx, exception: Exception | None) -> None:
         return
     text = path.read_text(encoding="utf-8")
     domain_entries = app.env.get_domain("index").data.get("entries", {})
-    mended = js_index.dumps(mend(js_index.loads(text), domain_entries))
+    unsearched = {
+        docname
+        for docname, meta in app.env.metadata.items()
+        if "nosearch" in meta or "no-search" in meta
+    }
+    mended = js_index.dumps(mend(js_index.loads(text), domain_entries, unsearched))
     if mended != text:
         path.write_text(mended, encoding="utf-8")
 
