@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from conftest import ROOT
 from csp import add_policy, inline_script_hashes, policy_for
-from hosted_site import DEFAULT_SITE_URL, site_url
+from hosted_site import DEFAULT_SITE_URL, _accessible_markup, site_url
 
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 
@@ -48,6 +49,20 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <script type="module">import "./b.js";</script>
 </head><body><script>document.body.dataset.theme = "auto";</script></body></html>
 """
+
+
+def test_scrolling_outputs_become_tab_stops() -> None:
+    """Code blocks and graph figures may scroll sideways: keyboards must reach them."""
+    output = '<div class="cell_output docutils container">\n'
+    graph = f'{output}<img alt="graph" class="graph-figure" src="g.svg" /></div>'
+    plot = f'{output}<img alt="plot" src="p.svg" /></div>'
+    text = f'{output}<div class="output"><pre>1</pre></div></div>'
+    context: dict[str, Any] = {"body": graph + plot + text}
+    _accessible_markup(None, "chapter", "page.html", context, None)  # type: ignore[arg-type]
+    body = context["body"]
+    assert body.startswith('<div class="cell_output docutils container" tabindex="0">')
+    assert '<pre tabindex="0">1</pre>' in body
+    assert body.count('tabindex="0"') == 2, "a plot shrinks to fit: no tab stop"
 
 
 def test_only_inline_code_is_hashed_once_each() -> None:
