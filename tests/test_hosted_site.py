@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,47 @@ def test_deploy_workflow_publishes_the_built_site() -> None:
     uses = {str(step.get("uses", "")).split("@")[0]: step for step in _steps()}
     assert uses["actions/upload-pages-artifact"]["with"] == {"path": "docs/_build/html"}
     assert "actions/deploy-pages" in uses
+
+
+def _debian_packages(script: str) -> set[str]:
+    """The package names a shell script installs with ``apt-get install``."""
+    words = script.replace("\\\n", " ").split()
+    found: set[str] = set()
+    for number, word in enumerate(words):
+        if word == "install" and number and words[number - 1] == "apt-get":
+            rest = words[number + 1 :]
+            stop = next((i for i, w in enumerate(rest) if w in {"&&", ";"}), len(rest))
+            found |= {w for w in rest[:stop] if not w.startswith("-")}
+    return found
+
+
+def test_deploy_workflow_prints_the_pdfs() -> None:
+    """The landing page links the PDFs: the deployed site must hold them."""
+    steps = _steps()
+    runs = [str(step.get("run", "")).strip() for step in steps]
+    assert "nox -s pdf" in runs, "the workflow builds no PDF"
+    docs, pdf = runs.index("nox -s docs"), runs.index("nox -s pdf")
+    upload = next(
+        i
+        for i, step in enumerate(steps)
+        if str(step.get("uses", "")).startswith("actions/upload-pages-artifact")
+    )
+    assert docs < pdf < upload, "the PDFs are printed after the site, before upload"
+    # The same TeX Live, tools and fonts as the CI run, installed before printing.
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    listed = re.search(r'^PDF_PACKAGES="([^"]+)"', ci, re.M)
+    assert listed, ".ci/run lists no PDF_PACKAGES"
+    installs = [i for i, run in enumerate(runs) if _debian_packages(run)]
+    assert installs and installs[0] < pdf, "nothing is installed before nox -s pdf"
+    installed = set().union(*(_debian_packages(runs[i]) for i in installs))
+    assert set(listed.group(1).split()) <= installed
+
+
+def test_debian_packages_reads_continued_lines() -> None:
+    script = (
+        "sudo apt-get update\nsudo apt-get install -y -q \\\n  a b \\\n  c && echo d"
+    )
+    assert _debian_packages(script) == {"a", "b", "c"}
 
 
 def test_deploy_workflow_caches_executed_notebooks() -> None:
