@@ -363,3 +363,37 @@ def test_solution_dropdowns_open_under_the_csp(open_page: Any, book: str) -> Non
     assert first.evaluate("d => d.open")
     assert first.locator(".cell_output").first.is_visible()
     assert visit.csp == [] and visit.console == []
+
+
+# Per image of a page: is it a graph, its natural and shown widths, and its
+# output's visible width, scrolled width and tab index.
+_FIGURES = """() => [...document.querySelectorAll('.cell_output img')].map(i => {
+  const output = i.closest('.cell_output');
+  return {graph: i.classList.contains('graph-figure'), natural: i.naturalWidth,
+          shown: i.getBoundingClientRect().width, visible: output.clientWidth,
+          scrolled: output.scrollWidth, tabIndex: output.tabIndex};
+})"""
+READABLE_GRAPH_WIDTH = 576  # 36rem in d2l-prep.css: graph labels stay legible
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_graphs_stay_readable_on_a_phone(open_page: Any, book: str) -> None:
+    """Wide graphs keep their labels legible and scroll inside their output,
+    which the keyboard can reach; plots still shrink to fit."""
+    phone = {"viewport": {"width": MOBILE_WIDTH, "height": 844}}
+    page, _ = open_page(f"{book}/computation-graphs.html", **phone)
+    figures = page.evaluate(_FIGURES)
+    assert figures and all(f["graph"] for f in figures), "a graph without its class"
+    for figure in figures:
+        assert figure["shown"] >= min(figure["natural"], READABLE_GRAPH_WIDTH) - 1
+        if figure["scrolled"] > figure["visible"]:
+            assert figure["tabIndex"] == 0, (
+                "a scrolling graph the keyboard cannot reach"
+            )
+    assert any(f["scrolled"] > f["visible"] for f in figures), "no graph scrolls"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= MOBILE_WIDTH
+    assert serious_violations(page) == []
+    page, _ = open_page(f"{book}/probability.html", **phone)
+    plots = page.evaluate(_FIGURES)
+    assert plots and not any(p["graph"] for p in plots)
+    assert all(p["scrolled"] <= p["visible"] for p in plots), "a plot scrolls"

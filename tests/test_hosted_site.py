@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from conftest import ROOT
 from csp import add_policy, inline_script_hashes, policy_for
-from hosted_site import DEFAULT_SITE_URL, site_url
+from hosted_site import DEFAULT_SITE_URL, _accessible_markup, site_url
 
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 
@@ -48,6 +50,20 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <script type="module">import "./b.js";</script>
 </head><body><script>document.body.dataset.theme = "auto";</script></body></html>
 """
+
+
+def test_scrolling_outputs_become_tab_stops() -> None:
+    """Code blocks and graph figures may scroll sideways: keyboards must reach them."""
+    output = '<div class="cell_output docutils container">\n'
+    graph = f'{output}<img alt="graph" class="graph-figure" src="g.svg" /></div>'
+    plot = f'{output}<img alt="plot" src="p.svg" /></div>'
+    text = f'{output}<div class="output"><pre>1</pre></div></div>'
+    context: dict[str, Any] = {"body": graph + plot + text}
+    _accessible_markup(None, "chapter", "page.html", context, None)  # type: ignore[arg-type]
+    body = context["body"]
+    assert body.startswith('<div class="cell_output docutils container" tabindex="0">')
+    assert '<pre tabindex="0">1</pre>' in body
+    assert body.count('tabindex="0"') == 2, "a plot shrinks to fit: no tab stop"
 
 
 def test_only_inline_code_is_hashed_once_each() -> None:
@@ -103,6 +119,47 @@ def test_deploy_workflow_publishes_the_built_site() -> None:
     uses = {str(step.get("uses", "")).split("@")[0]: step for step in _steps()}
     assert uses["actions/upload-pages-artifact"]["with"] == {"path": "docs/_build/html"}
     assert "actions/deploy-pages" in uses
+
+
+def _debian_packages(script: str) -> set[str]:
+    """The package names a shell script installs with ``apt-get install``."""
+    words = script.replace("\\\n", " ").split()
+    found: set[str] = set()
+    for number, word in enumerate(words):
+        if word == "install" and number and words[number - 1] == "apt-get":
+            rest = words[number + 1 :]
+            stop = next((i for i, w in enumerate(rest) if w in {"&&", ";"}), len(rest))
+            found |= {w for w in rest[:stop] if not w.startswith("-")}
+    return found
+
+
+def test_deploy_workflow_prints_the_pdfs() -> None:
+    """The landing page links the PDFs: the deployed site must hold them."""
+    steps = _steps()
+    runs = [str(step.get("run", "")).strip() for step in steps]
+    assert "nox -s pdf" in runs, "the workflow builds no PDF"
+    docs, pdf = runs.index("nox -s docs"), runs.index("nox -s pdf")
+    upload = next(
+        i
+        for i, step in enumerate(steps)
+        if str(step.get("uses", "")).startswith("actions/upload-pages-artifact")
+    )
+    assert docs < pdf < upload, "the PDFs are printed after the site, before upload"
+    # The same TeX Live, tools and fonts as the CI run, installed before printing.
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    listed = re.search(r'^PDF_PACKAGES="([^"]+)"', ci, re.M)
+    assert listed, ".ci/run lists no PDF_PACKAGES"
+    installs = [i for i, run in enumerate(runs) if _debian_packages(run)]
+    assert installs and installs[0] < pdf, "nothing is installed before nox -s pdf"
+    installed = set().union(*(_debian_packages(runs[i]) for i in installs))
+    assert set(listed.group(1).split()) <= installed
+
+
+def test_debian_packages_reads_continued_lines() -> None:
+    script = (
+        "sudo apt-get update\nsudo apt-get install -y -q \\\n  a b \\\n  c && echo d"
+    )
+    assert _debian_packages(script) == {"a", "b", "c"}
 
 
 def test_deploy_workflow_caches_executed_notebooks() -> None:

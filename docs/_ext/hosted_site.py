@@ -3,7 +3,7 @@
 - :func:`site_url`: the site's address, from ``D2L_SITE_URL`` (the one setting;
   ``docs/conf.py`` derives each book's ``html_baseurl`` from it).
 - As a Sphinx extension (both books): keyboard-reachable scrolling code blocks
-  and heading levels for the sidebar captions (axe-core rules
+  and graph figures, and heading levels for the sidebar captions (axe-core rules
   ``scrollable-region-focusable`` and ``aria-required-attr``), and a 404 page
   (rendered by sphinx-notfound-page) that links both books.
 - :func:`finish_site`, called by ``docs/build.py`` once both books are built:
@@ -68,15 +68,24 @@ def not_found_body(site: str) -> str:
 
 _CAPTION = re.compile(r'(<p class="caption" role="heading")(?![^>]*aria-level)')
 _PRE = re.compile(r"<pre(?=[\s>])(?![^>]*tabindex)")
+# A cell output that shows a computation graph: on a phone the graph keeps a
+# readable width and the output scrolls sideways (``graph-figure`` in
+# d2l-prep.css). Other figures shrink to fit and never scroll.
+_GRAPH_OUTPUT = re.compile(
+    r'(<div class="cell_output docutils container")'
+    r'(?=>\s*<img\b[^>]*\bclass="[^"]*\bgraph-figure\b)'
+)
 
 
 def _accessible_markup(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Caption headings get a level; code blocks (which scroll) get a tab stop."""
+    """Caption headings get a level; code blocks and graph outputs (which
+    scroll) get a tab stop."""
     for key in ("body", "furo_navigation_tree"):
         if isinstance(context.get(key), str):
             html = _CAPTION.sub(r'\1 aria-level="2"', context[key])
+            html = _GRAPH_OUTPUT.sub(r'\1 tabindex="0"', html)
             context[key] = _PRE.sub('<pre tabindex="0"', html)
     if pagename == NOT_FOUND:
         # Found from any depth: the switcher leads to the other book's home
