@@ -37,6 +37,11 @@ def test_counterpart_url_is_relative(page: str, book: str, url: str) -> None:
         ("File /usr/lib/python3/dist-packages/foo.py:1", "File foo.py:1"),
         ("wrote /tmp/d2l-prep-exec-x1y2/data/house.csv", "wrote data/house.csv"),
         ("Cell In[3], line 1", "Cell In[3], line 1"),
+        (
+            "File /home/me/d2l-prep/src/d2l_prep/graph_draw.py:367, in draw_graph",
+            "File d2l_prep/graph_draw.py:367, in draw_graph",
+        ),
+        ("File ~/src/other/src/d2l_prep/graphs.py:5", "File d2l_prep/graphs.py:5"),
     ],
 )
 def test_tracebacks_lose_machine_paths(text: str, cleaned: str) -> None:

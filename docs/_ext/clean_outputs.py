@@ -6,6 +6,9 @@ Those paths say nothing to the reader and differ between machines and
 virtual environments, so two builds would not give the same page.  This
 transform shortens them to the path inside the installed package
 (``torch/_tensor.py``, ``inspect.py``) and drops the temporary folder cells run in.
+The book's own package gets the same treatment when it is installed from the
+source tree (``pip install -e .``): ``…/src/d2l_prep/graph_draw.py`` becomes
+``d2l_prep/graph_draw.py``, as it would from an ordinary install.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from sphinx.transforms import SphinxTransform
 _SITE_PACKAGES = re.compile(
     r"(?:~|/)[^\s:\x1b'\"]*?/(?:lib/python3\.\d+/(?:(?:site|dist)-packages/)?|(?:site|dist)-packages/)"
 )
+# The package's source tree, in an editable install: ``…/src/d2l_prep/…``.
+_SOURCE_TREE = re.compile(r"(?:~|/)[^\s:\x1b'\"]*?/src/(?=d2l_prep/)")
 _TEMP_CWD = re.compile(r"/tmp/[^\s/\x1b'\"]+/")
 
 
 def clean(text: str) -> str:
     """Shorten library paths and drop temporary folders in ``text``."""
-    return _TEMP_CWD.sub("", _SITE_PACKAGES.sub("", text))
+    text = _SOURCE_TREE.sub("", _SITE_PACKAGES.sub("", text))
+    return _TEMP_CWD.sub("", text)
 
 
 class CleanTracebacks(SphinxTransform):
