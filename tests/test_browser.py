@@ -383,18 +383,20 @@ def test_graphs_stay_readable_on_a_phone(open_page: Any, book: str) -> None:
     """Wide graphs keep their labels legible and scroll inside their output,
     which the keyboard can reach; plots still shrink to fit."""
     phone = {"viewport": {"width": MOBILE_WIDTH, "height": 844}}
-    page, _ = open_page(f"{book}/computation-graphs.html", **phone)
-    figures = page.evaluate(_FIGURES)
-    assert figures and all(f["graph"] for f in figures), "a graph without its class"
-    for figure in figures:
-        assert figure["shown"] >= min(figure["natural"], READABLE_GRAPH_WIDTH) - 1
-        if figure["scrolled"] > figure["visible"]:
-            assert figure["tabIndex"] == 0, (
-                "a scrolling graph the keyboard cannot reach"
-            )
+    for name in ("graph-drawing", "computation-graphs"):
+        page, _ = open_page(f"{book}/{name}.html", **phone)
+        figures = page.evaluate(_FIGURES)
+        assert figures and all(f["graph"] for f in figures), f"{name}: no class"
+        for figure in figures:
+            assert figure["shown"] >= min(figure["natural"], READABLE_GRAPH_WIDTH) - 1
+            if figure["scrolled"] > figure["visible"]:
+                assert figure["tabIndex"] == 0, (
+                    "a scrolling graph the keyboard cannot reach"
+                )
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= MOBILE_WIDTH
+        assert serious_violations(page) == []
     assert any(f["scrolled"] > f["visible"] for f in figures), "no graph scrolls"
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= MOBILE_WIDTH
-    assert serious_violations(page) == []
     page, _ = open_page(f"{book}/probability.html", **phone)
     plots = page.evaluate(_FIGURES)
     assert plots and not any(p["graph"] for p in plots)
