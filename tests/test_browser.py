@@ -401,3 +401,48 @@ def test_graphs_stay_readable_on_a_phone(open_page: Any, book: str) -> None:
     plots = page.evaluate(_FIGURES)
     assert plots and not any(p["graph"] for p in plots)
     assert all(p["scrolled"] <= p["visible"] for p in plots), "a plot scrolls"
+
+
+# Every formula of a page, solutions opened, that is wider than its column:
+# a displayed one wider than the block that holds it, an inline one whose
+# right edge passes the article's.  Each as "<excess> px: <formula text>".
+_WIDE_MATH = """(slack) => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const right = document.querySelector('article').getBoundingClientRect().right;
+  const wide = [];
+  for (const math of document.querySelectorAll('mjx-container')) {
+    const box = math.getBoundingClientRect();
+    const text = (math.querySelector('mjx-assistive-mml') || math).textContent;
+    const excess = math.getAttribute('display') === 'true'
+      ? Math.max(math.scrollWidth, box.width) - math.parentElement.clientWidth
+      : box.right - right;
+    if (excess > slack) wide.push(`${Math.round(excess)} px: ${text.slice(0, 60)}`);
+  }
+  return wide;
+}"""
+MATH_SLACK = 2  # px of rounding allowed between MathJax's widths and the layout's
+# Its displays are being reflowed on another branch; drop the mark once merged.
+_MATH_PENDING = {"computation-graphs"}
+
+
+@pytest.mark.parametrize(
+    ("book", "name"),
+    [
+        pytest.param(
+            book,
+            name,
+            marks=pytest.mark.xfail(
+                name in _MATH_PENDING, reason="wide displays not yet reflowed"
+            ),
+        )
+        for book, name in ALL_PAGES
+    ],
+)
+def test_formulas_fit_a_phone_column(open_page: Any, book: str, name: str) -> None:
+    """On a phone no formula, in the text or in a solution, is cut off or has
+    to be scrolled sideways: long ones are broken over lines in the source."""
+    page, _ = open_page(
+        f"{book}/{name}.html", viewport={"width": MOBILE_WIDTH, "height": 844}
+    )
+    _typeset(page)
+    assert page.evaluate(_WIDE_MATH, MATH_SLACK) == []
