@@ -421,23 +421,9 @@ _WIDE_MATH = """(slack) => {
   return wide;
 }"""
 MATH_SLACK = 2  # px of rounding allowed between MathJax's widths and the layout's
-# Its displays are being reflowed on another branch; drop the mark once merged.
-_MATH_PENDING = {"computation-graphs"}
 
 
-@pytest.mark.parametrize(
-    ("book", "name"),
-    [
-        pytest.param(
-            book,
-            name,
-            marks=pytest.mark.xfail(
-                name in _MATH_PENDING, reason="wide displays not yet reflowed"
-            ),
-        )
-        for book, name in ALL_PAGES
-    ],
-)
+@pytest.mark.parametrize(("book", "name"), ALL_PAGES)
 def test_formulas_fit_a_phone_column(open_page: Any, book: str, name: str) -> None:
     """On a phone no formula, in the text or in a solution, is cut off or has
     to be scrolled sideways: long ones are broken over lines in the source."""
