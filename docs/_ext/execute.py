@@ -386,12 +386,14 @@ def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> li
         nb = notebooks.read_page(page, text, extensions)
         notebooks.store(conf.BUILD, text, _constant(nb))
         _, digest = cache.create_hashed_notebook(nb)
-        code = code_key(cache, nb)
         if digest in index.sound:
             index.add(text, digest)
-        elif not any(cell.cell_type == "code" for cell in nb.cells):
+            continue
+        if not any(cell.cell_type == "code" for cell in nb.cells):
             index.add(text, exec_cache.store(cache, nb, str(page), {}))
-        elif (ran := index.executed(cache, code)) is not None:
+            continue
+        code = code_key(cache, nb)
+        if (ran := index.executed(cache, code)) is not None:
             executed, data = with_outputs(nb, ran[0]), ran[1]
             index.add(text, exec_cache.store(cache, executed, str(page), data))
         elif code in jobs:
