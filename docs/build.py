@@ -232,7 +232,7 @@ def _render(books: tuple[str, ...]) -> int:
             status = status or code
         return status
     finally:
-        stop_process_groups(list(children.values()), STOP_GRACE)
+        stop_process_groups(list(children.values()))
 
 
 def _render_launched(books: tuple[str, ...]) -> int:
@@ -353,7 +353,7 @@ def serve(book: str, port: int) -> int:
     script = str(Path(__file__).resolve())
     command = [sys.executable, script, "--rebuild", book]
     live = preview.Preview(
-        book, lambda: _rebuild(book), command, fork, _raise_interrupted, STOP_GRACE
+        book, lambda: _rebuild(book), command, fork, _raise_interrupted
     )
     if not preview.serve(live, port):
         return 0

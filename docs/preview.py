@@ -33,7 +33,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from layout import BUILD, DOCS, ROOT
+from layout import BUILD, DOCS, ROOT, STOP_GRACE
 
 RELOAD_SCRIPT = "/_d2l-prep/reload.js"
 RELOAD_SOCKET = "/_d2l-prep/reload"
@@ -106,13 +106,13 @@ def signal_children(pids: Iterable[int], signum: int) -> None:
                 os.kill(pid, signum)
 
 
-def stop_process_groups(pids: list[int], grace: float) -> None:
-    """SIGTERM each forked child's group, wait up to ``grace`` s, SIGKILL; reap.
+def stop_process_groups(pids: list[int]) -> None:
+    """SIGTERM each forked child's group, wait up to STOP_GRACE s, SIGKILL; reap.
 
     The caller is the only one that reaps these children.
     """
     signal_children(pids, signal.SIGTERM)
-    deadline = time.monotonic() + grace
+    deadline = time.monotonic() + STOP_GRACE
     for pid in pids:
         while time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
@@ -234,14 +234,12 @@ class Preview:
         command: list[str],
         fork: bool,
         on_signal: Any,
-        grace: float,
     ) -> None:
         self.book = book
         self.rebuild = rebuild
         self.command = command
         self.fork = fork
         self.on_signal = on_signal
-        self.grace = grace  # seconds a stopped rebuild gets before SIGKILL
         self.sockets: set[Any] = set()
         self.restart = False
         self.server: Any = None
@@ -293,10 +291,10 @@ class Preview:
             raise
 
     async def _stop(self, future: Any, started: list[int]) -> None:
-        """SIGTERM the rebuild, wait ``grace``, then SIGKILL; its thread reaps it."""
+        """SIGTERM the rebuild, wait STOP_GRACE s, then SIGKILL; its thread reaps it."""
         signal_children(started, signal.SIGTERM)
         with contextlib.suppress(Exception):  # a timeout, or the rebuild's error
-            await asyncio.wait_for(asyncio.shield(future), self.grace)
+            await asyncio.wait_for(asyncio.shield(future), STOP_GRACE)
         if not future.done():
             signal_children(started, signal.SIGKILL)
             with contextlib.suppress(Exception):
