@@ -267,10 +267,12 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
         if not execute_books(books, keep_going):
             return 1
         start = time.perf_counter()
+        started = time.time() - 1.0  # file times lag the clock a little
         status = _render(books)
         if status:
             return status
         write_landing_page()
+        prune_site(books, started)
         from hosted_site import finish_site  # noqa: PLC0415 (sitemap, 404, CSP)
 
         finish_site(HTML, books)
@@ -278,6 +280,17 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
     print(f"rendering: {time.perf_counter() - start:.1f} s")
     print(f"site: {HTML / 'index.html'}")
     return 0
+
+
+def prune_site(books: tuple[str, ...], started: float) -> None:
+    """Remove (and name) what no cold build of the sources would have written."""
+    import site_files
+
+    sources = {book: {p.stem for p in (DOCS / book).glob("*.md")} for book in books}
+    landing = {p.name for p in (DOCS / "_landing").iterdir()}
+    removed = site_files.prune_site(HTML, sources, landing, started)
+    if removed:
+        print("removed from the site, as no source makes them:", *removed, sep="\n  ")
 
 
 def prune_build_state() -> None:

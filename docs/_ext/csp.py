@@ -107,12 +107,23 @@ def add_policy(path: Path) -> None:
         path.write_text(updated, encoding="utf-8")
 
 
+_WRITTEN: set[str] = set()  # pages this Sphinx process wrote (html-page-context)
+
+
+def _note_page(app: Sphinx, pagename: str, *args: Any) -> None:
+    _WRITTEN.add(pagename)
+
+
 def _protect_pages(app: Sphinx, exc: Exception | None) -> None:
+    """Give a policy to each page of the book: its documents and the pages
+    written now (genindex, search, 404), not files someone else put there."""
     if exc is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    for path in sorted(outdir.glob("*.html")):
-        add_policy(path)
+    for name in sorted(set(app.env.all_docs) | _WRITTEN):
+        path = outdir / f"{name}.html"
+        if path.is_file():
+            add_policy(path)
 
 
 def script_in(html: str) -> str:
@@ -162,5 +173,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", _refuse_content_scripts)
     # docs/_static/plural-rule.js: after doctools.js (200), before translations.js
     app.add_js_file("plural-rule.js", priority=300)
+    app.connect("html-page-context", _note_page)
     app.connect("build-finished", _protect_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
