@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 from preview import die_with_parent, stop_process_groups  # noqa: E402
 
+from cells import PageError  # noqa: E402
 from execute import Interrupted  # noqa: E402
 from layout import BOOKS, BUILD, DOCS, STOP_GRACE  # noqa: E402
 
@@ -413,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as stop:
         print(f"build stopped by {stop}", file=sys.stderr)
         return 128 + stop.signum
+    except PageError as error:  # a page that cannot be read: one line says where
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
