@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 from preview import die_with_parent, stop_process_groups  # noqa: E402
 
+from cells import PageError  # noqa: E402
 from execute import Interrupted  # noqa: E402
 from layout import BOOKS, BUILD, DOCS, STOP_GRACE  # noqa: E402
 
@@ -267,10 +268,12 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
         if not execute_books(books, keep_going):
             return 1
         start = time.perf_counter()
+        started = time.time() - 1.0  # file times lag the clock a little
         status = _render(books)
         if status:
             return status
         write_landing_page()
+        prune_site(books, started)
         from hosted_site import finish_site  # noqa: PLC0415 (sitemap, 404, CSP)
 
         finish_site(HTML, books)
@@ -278,6 +281,17 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
     print(f"rendering: {time.perf_counter() - start:.1f} s")
     print(f"site: {HTML / 'index.html'}")
     return 0
+
+
+def prune_site(books: tuple[str, ...], started: float) -> None:
+    """Remove (and name) what no cold build of the sources would have written."""
+    import site_files
+
+    sources = {book: {p.stem for p in (DOCS / book).glob("*.md")} for book in books}
+    landing = {p.name for p in (DOCS / "_landing").iterdir()}
+    removed = site_files.prune_site(HTML, sources, landing, started)
+    if removed:
+        print("removed from the site, as no source makes them:", *removed, sep="\n  ")
 
 
 def prune_build_state() -> None:
@@ -400,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as stop:
         print(f"build stopped by {stop}", file=sys.stderr)
         return 128 + stop.signum
+    except PageError as error:  # a page that cannot be read: one line says where
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -213,6 +213,60 @@ class ReloadScript:
         await self.app(scope, receive, add_script)
 
 
+# The names under which a browser on this machine reaches the preview.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+class LoopbackOnly:
+    """ASGI middleware: answer only requests addressed to this preview.
+
+    A page on another site can point its own host name at 127.0.0.1 (DNS
+    rebinding) and then read the preview, or open its web socket, from the
+    reader's browser.  Such a request names the other site in its ``Host``
+    header (421), and its web socket comes from another ``Origin`` (closed
+    before it is accepted: 403).  Starlette's ``TrustedHostMiddleware`` checks
+    the host name without its port and never looks at an ``Origin``, so this
+    middleware does both.
+    """
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.app = app
+        names = [f"{name}:{port}" for name in LOOPBACK_NAMES]
+        if port == 80:  # the browser leaves the default port out
+            names += LOOPBACK_NAMES
+        self.hosts = frozenset(names)
+        self.origins = frozenset(f"http://{host}" for host in self.hosts)
+
+    def refusal(self, scope: Any) -> str:
+        """Why this request is refused, or '' to let it through."""
+        headers = {
+            key.decode("latin-1").lower(): value.decode("latin-1")
+            for key, value in scope.get("headers", [])
+        }
+        if headers.get("host", "").lower() not in self.hosts:
+            return "this preview answers only http://127.0.0.1 on its own port"
+        origin = headers.get("origin")
+        if (
+            scope["type"] == "websocket"
+            and origin
+            and origin.lower() not in self.origins
+        ):
+            return "a web socket from another origin"
+        return ""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        reason = self.refusal(scope) if scope["type"] in ("http", "websocket") else ""
+        if not reason:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008, "reason": reason})
+        else:
+            from starlette.responses import PlainTextResponse
+
+            response = PlainTextResponse(reason + "\n", status_code=421)
+            await response(scope, receive, send)
+
+
 def _shown(path: Path) -> str:
     with contextlib.suppress(ValueError):
         return path.relative_to(ROOT).as_posix()
@@ -335,8 +389,11 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def make_app(preview: Preview, html: Path) -> Any:
-    """The Starlette app: the book's pages, the reload script and its socket."""
+def make_app(preview: Preview, html: Path, port: int) -> Any:
+    """The Starlette app: the book's pages, the reload script and its socket.
+
+    It answers only requests addressed to 127.0.0.1 (or localhost) on ``port``.
+    """
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.responses import Response
@@ -353,7 +410,7 @@ def make_app(preview: Preview, html: Path) -> Any:
             WebSocketRoute(RELOAD_SOCKET, preview.reload_socket),
             Mount("/", app=StaticFiles(directory=html, html=True)),
         ],
-        middleware=[Middleware(ReloadScript)],
+        middleware=[Middleware(LoopbackOnly, port=port), Middleware(ReloadScript)],
         lifespan=preview.lifespan,
     )
 
@@ -364,7 +421,7 @@ def serve(preview: Preview, port: int) -> bool:
 
     book = preview.book
     config = uvicorn.Config(
-        make_app(preview, BUILD / "html" / book),
+        make_app(preview, BUILD / "html" / book, port),
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -152,6 +152,15 @@ def test_landing_page_offers_both_books(built_site: Path) -> None:
     assert {"en/index.html", "zh/index.html"} <= links
 
 
+def test_landing_page_marks_its_chinese_text(built_site: Path) -> None:
+    """Chinese text sits in an element marked zh-CN, so it gets a CJK font."""
+    page = soup(built_site / "index.html")
+    assert page.body is not None
+    for text in page.body.find_all(string=re.compile("[\u4e00-\u9fff]")):
+        marked = text.find_parent(attrs={"lang": "zh-CN"})
+        assert marked is not None, f"{text!r} is not marked lang='zh-CN'"
+
+
 def test_build_leaves_the_source_tree_clean(built_site: Path) -> None:
     status = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=all", "--", "docs", "src"],

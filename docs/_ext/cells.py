@@ -19,7 +19,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CodeCell", "read_code_cells", "parse_code_cells"]
+__all__ = ["CodeCell", "PageError", "read_code_cells", "parse_code_cells"]
+
+
+class PageError(ValueError):
+    """A page the book cannot read; the message starts with ``page:line:``."""
+
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\{code-cell\}(?P<lang>.*)$")
 _OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
@@ -56,10 +61,10 @@ def _parse_tags(value: str, where: str) -> tuple[str, ...]:
         # YAML flow lists without quotes: [a, b-c]
         inner = value.strip()
         if not (inner.startswith("[") and inner.endswith("]")):
-            raise ValueError(f"{where}: tags must be a list like [a, b], got {value!r}")
+            raise PageError(f"{where}: tags must be a list like [a, b], got {value!r}")
         tags = [t.strip().strip("'\"") for t in inner[1:-1].split(",") if t.strip()]
     if not all(isinstance(t, str) for t in tags):
-        raise ValueError(f"{where}: tags must be strings, got {value!r}")
+        raise PageError(f"{where}: tags must be strings, got {value!r}")
     return tuple(tags)
 
 
@@ -114,7 +119,7 @@ def parse_code_cells(text: str, name: str = "<page>") -> list[CodeCell]:
             body.append(lines[i])
             i += 1
         if i >= len(lines):
-            raise ValueError(f"{where}: code cell opened with {fence} is never closed")
+            raise PageError(f"{where}: code cell opened with {fence} is never closed")
         i += 1
         tags = _parse_tags(options["tags"], where) if "tags" in options else ()
         cells.append(CodeCell("\n".join(body), tags, start, options))

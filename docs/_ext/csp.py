@@ -13,6 +13,11 @@ Styles also need ``'unsafe-inline'``: furo hides its icon sprite with a
 writes its CommonHTML stylesheet into a ``<style>`` element at run time.
 A style cannot run code; scripts stay hash-only, and without ``'unsafe-eval'``
 (``docs/_static/plural-rule.js`` replaces the one ``new Function`` of Sphinx).
+
+Only the theme's and MathJax's scripts run: a page's own content (raw HTML in
+its prose, a cell's HTML output) may hold no ``<script>``, inline event handler
+or ``javascript:`` URL.  Such content fails the build, naming the page, the line
+and the code cell; and scripts inside the page's ``<article>`` get no hash.
 """
 
 from __future__ import annotations
@@ -23,7 +28,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.util import logging
+
+from cells import read_code_cells
+
+logger = logging.getLogger(__name__)
 
 # What a page may use besides its own host: data: images are furo's icons
 # (CSS masks) and MathJax's; nothing else leaves 'self'.
@@ -39,6 +50,18 @@ _SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<text>.*?)</script>", re.S | r
 _TYPE = re.compile(r"""\btype\s*=\s*["']?(?P<type>[^"'\s>]+)""", re.I)
 _JS_TYPES = {"", "text/javascript", "application/javascript", "module"}
 _META = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n?', re.I)
+# The page's own content, written from its source; the theme's scripts are outside.
+_ARTICLE = re.compile(r"<article\b.*?</article>", re.S | re.I)
+# What makes a browser run content: a script element, an inline event handler
+# (``onerror=``) on any element, a ``javascript:`` URL.
+_CONTENT_SCRIPTS = (
+    (re.compile(r"<script\b", re.I), "a <script> element"),
+    (re.compile(r"<[a-z][^>]*?\son[a-z]+\s*=", re.I | re.S), "an inline event handler"),
+    (
+        re.compile(r"""\b(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.I),
+        "a javascript: URL",
+    ),
+)
 # After <meta charset>, which must stay within the first 1024 bytes.
 _HEAD = re.compile(r"<head[^>]*>\s*(?:<meta charset[^>]*>\n?)?", re.I)
 
@@ -62,7 +85,8 @@ def inline_script_hashes(html: str) -> list[str]:
 
 def policy_for(html: str) -> str:
     """The Content-Security-Policy one page needs, and nothing more."""
-    scripts = " ".join(["'self'", *inline_script_hashes(_META.sub("", html))])
+    theme = _ARTICLE.sub("", _META.sub("", html))
+    scripts = " ".join(["'self'", *inline_script_hashes(theme)])
     directives = [*BASE_POLICY, ("script-src", scripts)]
     return "; ".join(f"{name} {value}" for name, value in directives)
 
@@ -83,16 +107,72 @@ def add_policy(path: Path) -> None:
         path.write_text(updated, encoding="utf-8")
 
 
+_WRITTEN: set[str] = set()  # pages this Sphinx process wrote (html-page-context)
+
+
+def _note_page(app: Sphinx, pagename: str, *args: Any) -> None:
+    _WRITTEN.add(pagename)
+
+
 def _protect_pages(app: Sphinx, exc: Exception | None) -> None:
+    """Give a policy to each page of the book: its documents and the pages
+    written now (genindex, search, 404), not files someone else put there."""
     if exc is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    for path in sorted(outdir.glob("*.html")):
-        add_policy(path)
+    for name in sorted(set(app.env.all_docs) | _WRITTEN):
+        path = outdir / f"{name}.html"
+        if path.is_file():
+            add_policy(path)
+
+
+def script_in(html: str) -> str:
+    """What in this HTML would run code in the reader's browser, or ''."""
+    for pattern, what in _CONTENT_SCRIPTS:
+        if pattern.search(html):
+            return what
+    return ""
+
+
+def _cell_at(source: str | Path, line: int) -> tuple[int, int] | None:
+    """(code cell number, its fence line) when ``line`` of the page is in one."""
+    try:
+        cells = read_code_cells(source)
+    except (OSError, ValueError):
+        return None
+    for number, cell in reversed(list(enumerate(cells, start=1))):
+        if cell.line <= line:
+            last = cell.line + len(cell.source.splitlines()) + 1
+            return (number, cell.line) if line <= last else None
+    return None
+
+
+def _refuse_content_scripts(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Warn (an error under -W) for each piece of content that would run a script."""
+    for node in doctree.findall(nodes.raw):
+        what = script_in(node.astext()) if "html" in node.get("format", "") else ""
+        if not what:
+            continue
+        line = node.line or 0
+        cell = (
+            _cell_at(node.source or app.env.doc2path(docname), line) if line else None
+        )
+        if cell:
+            line, where = cell[1], f"(code cell {cell[0]}) its output"
+        else:
+            where = "the page's HTML"
+        logger.warning(
+            f"{where} holds {what}: pages run only the theme's and MathJax's scripts",
+            location=(docname, line or None),
+            type="d2l",
+            subtype="script",
+        )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("doctree-resolved", _refuse_content_scripts)
     # docs/_static/plural-rule.js: after doctools.js (200), before translations.js
     app.add_js_file("plural-rule.js", priority=300)
+    app.connect("html-page-context", _note_page)
     app.connect("build-finished", _protect_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -161,7 +161,23 @@ def finish_site(html: Path, books: tuple[str, ...]) -> None:
         add_policy(page)
 
 
+def _stylesheets_before_pages(app: Sphinx) -> None:
+    """Put MyST-NB's stylesheet in ``_static`` before any page is written.
+
+    MyST-NB copies it when the build finishes, and Sphinx links a stylesheet
+    with a ``?v=<checksum>`` only if the file is already there: a cold build
+    linked it bare, a rebuild with the suffix, so the pages a no-op build
+    rewrites (genindex, search, 404) differed from a cold build's.
+    """
+    if app.builder.format == "html":
+        from myst_nb.sphinx_ext import add_global_html_resources  # noqa: PLC0415
+
+        (Path(app.builder.outdir) / "_static").mkdir(parents=True, exist_ok=True)
+        add_global_html_resources(app, None)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _stylesheets_before_pages)
     # after furo's handler, which renders the navigation tree
     app.connect("html-page-context", _accessible_markup, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

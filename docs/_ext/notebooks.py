@@ -23,6 +23,7 @@ from typing import Any
 import nbformat
 from sphinx.application import Sphinx
 
+from cells import PageError
 from layout import BUILD
 
 FORMAT = "1"  # bump when the notebook layout changes
@@ -47,13 +48,40 @@ def notebook_text(nb: Any) -> str:
 
 
 def read_page(source: Path, text: str, extensions: set[str]) -> Any:
-    """The notebook MyST-NB builds from a page's text (same cells and metadata)."""
-    from myst_nb.core.read import read_myst_markdown_notebook  # noqa: PLC0415
+    """The notebook MyST-NB builds from a page's text (same cells and metadata).
+
+    A front matter that is not YAML raises :class:`cells.PageError` naming the
+    page and the line, instead of MyST-NB's chained tracebacks.
+    """
+    from myst_nb.core.read import (  # noqa: PLC0415
+        MystMetadataParsingError,
+        read_myst_markdown_notebook,
+    )
     from myst_parser.config.main import MdParserConfig  # noqa: PLC0415
 
     config = MdParserConfig(enable_extensions=extensions)
-    return read_myst_markdown_notebook(
-        text, config=config, add_source_map=True, path=str(source)
+    try:
+        return read_myst_markdown_notebook(
+            text, config=config, add_source_map=True, path=str(source)
+        )
+    except MystMetadataParsingError as error:
+        raise PageError(_metadata_error(source, error)) from None
+
+
+def _metadata_error(source: Path, error: Exception) -> str:
+    """``page:line: …`` for a front matter (or cell options) YAML cannot read."""
+    cause = error.__context__
+    mark = getattr(cause, "problem_mark", None) or getattr(cause, "context_mark", None)
+    line = f":{mark.line + 2}" if mark is not None else ""  # after the opening ---
+    problem = getattr(cause, "problem", None) or str(error).splitlines()[0]
+    return f"{_shown(source)}{line}: the front matter is not valid YAML: {problem}"
+
+
+def _shown(source: Path) -> str:
+    """``docs/en/page.md`` for a page of the book, else the path as given."""
+    parts = source.parts
+    return (
+        "/".join(parts[-3:]) if len(parts) >= 3 and parts[-3] == "docs" else str(source)
     )
 
 
