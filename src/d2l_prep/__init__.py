@@ -27,8 +27,8 @@ import matplotlib.pyplot as plt
 from d2l_prep.data import (
     HOUSE_COLUMNS,
     HOUSES,
-    sample_houses,
     write_house_csv,
+    sample_houses,
 )
 from d2l_prep.gradients import (
     numerical_gradient,

@@ -8,13 +8,13 @@ Defined in the ``#@save data`` cells of the book page
 docs/en/data-preprocessing.md, section "Creating a Data Set".
 """
 
-import random
+import csv
+import io
 import os
 import pathlib
 import uuid
-import csv
-import io
 from collections.abc import Iterable, Mapping
+import random
 
 
 HOUSE_COLUMNS = ("NumRooms", "Alley", "Price")
@@ -26,6 +26,143 @@ HOUSES = (
     {"NumRooms": 4, "Alley": None, "Price": 178100},
     {"NumRooms": None, "Alley": None, "Price": 140000},
 )
+
+
+def _describe(value: object) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _house_csv_text(rows: Iterable[Mapping[str, int | str | None]]) -> str:
+    """Check ``rows`` and return them as CSV text, missing entries as ``NA``."""
+    if isinstance(rows, (str, bytes, Mapping)):
+        raise TypeError(f"rows must be a list of dicts (one per row), got {rows!r}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HOUSE_COLUMNS)
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TypeError(f"rows[{i}] must be a dict, got {_describe(row)}")
+        if set(row) != set(HOUSE_COLUMNS):
+            raise ValueError(
+                f"rows[{i}] must have the keys {HOUSE_COLUMNS}, got {tuple(row)}"
+            )
+        rooms, alley, price = (row[name] for name in HOUSE_COLUMNS)
+        if rooms is not None and (
+            isinstance(rooms, bool) or not isinstance(rooms, int)
+        ):
+            raise TypeError(
+                f"rows[{i}]['NumRooms'] must be an int or None, got {_describe(rooms)}"
+            )
+        if alley is not None and not isinstance(alley, str):
+            raise TypeError(
+                f"rows[{i}]['Alley'] must be a str or None, got {_describe(alley)}"
+            )
+        if alley in ("", "NA"):
+            raise ValueError(
+                f"rows[{i}]['Alley'] must be None to mark a missing entry, got {alley!r}"
+            )
+        if isinstance(price, bool) or not isinstance(price, int):
+            raise TypeError(
+                f"rows[{i}]['Price'] must be an int, got {_describe(price)}"
+            )
+        writer.writerow(
+            ["NA" if value is None else value for value in (rooms, alley, price)]
+        )
+    return buffer.getvalue()
+
+
+def _holds_already(target: pathlib.Path, data: bytes, *, overwrite: bool) -> bool:
+    """True if ``target`` holds ``data``; refuse a folder, or other content."""
+    if target.is_dir():
+        raise IsADirectoryError(
+            f"path must name a file, got the folder {str(target)!r}"
+        )
+    if not target.exists():
+        return False
+    if target.read_bytes() == data:
+        return True
+    if not overwrite:
+        raise FileExistsError(
+            f"{str(target)!r} already exists with different content and was "
+            "left untouched; pass overwrite=True to replace it"
+        )
+    return False
+
+
+def _replace_atomically(target: pathlib.Path, data: bytes) -> None:
+    """Write data to a temporary file beside target, then rename it to target."""
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "xb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_house_csv(
+    path: str | os.PathLike[str],
+    rows: Iterable[Mapping[str, int | str | None]] | None = None,
+    *,
+    overwrite: bool = False,
+) -> pathlib.Path:
+    """Write houses to a CSV file atomically, never replacing data silently.
+
+    The file has the header ``NumRooms,Alley,Price`` and one line per row,
+    ``None`` written as ``NA``. The table goes to a temporary file beside
+    ``path``, which then replaces it (``os.replace``): no reader ever sees a
+    half-written file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; missing parent folders are created. A relative path
+        is relative to the current working directory.
+    rows : iterable of dict, optional
+        Rows with the keys of ``HOUSE_COLUMNS``: ``NumRooms`` an int or
+        ``None``, ``Alley`` a str or ``None``, ``Price`` an int. Default:
+        ``HOUSES``.
+    overwrite : bool
+        Replace ``path`` if it holds different content. Default ``False``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``. A file that already holds this table is not rewritten.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written (a read-only folder raises
+        ``PermissionError``); the error names ``path``.
+    FileExistsError
+        If ``path`` holds different content and ``overwrite`` is ``False``;
+        the file is left untouched.
+    IsADirectoryError
+        If ``path`` is a folder.
+    TypeError, ValueError
+        If an argument or a row is not of the expected form.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {_describe(path)}")
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False, got {_describe(overwrite)}")
+    target = pathlib.Path(path)
+    data = _house_csv_text(HOUSES if rows is None else rows).encode("utf-8")
+    if _holds_already(target, data, overwrite=overwrite):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _replace_atomically(target, data)
+    except OSError as error:
+        if error.errno is None:
+            raise
+        # Name the file the caller asked for, not the temporary file beside it.
+        raise OSError(error.errno, error.strerror, str(target)) from None
+    return target
 
 
 def _check_sample_arguments(num_rows: object, seed: object, missing: object) -> None:
@@ -101,146 +238,9 @@ def sample_houses(
     return rows
 
 
-def _replace_atomically(target: pathlib.Path, data: bytes) -> None:
-    """Write data to a temporary file beside target, then rename it to target."""
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _describe(value: object) -> str:
-    return f"{value!r} ({type(value).__name__})"
-
-
-def _house_csv_text(rows: Iterable[Mapping[str, int | str | None]]) -> str:
-    """Check ``rows`` and return them as CSV text, missing entries as ``NA``."""
-    if isinstance(rows, (str, bytes, Mapping)):
-        raise TypeError(f"rows must be a list of dicts (one per row), got {rows!r}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HOUSE_COLUMNS)
-    for i, row in enumerate(rows):
-        if not isinstance(row, Mapping):
-            raise TypeError(f"rows[{i}] must be a dict, got {_describe(row)}")
-        if set(row) != set(HOUSE_COLUMNS):
-            raise ValueError(
-                f"rows[{i}] must have the keys {HOUSE_COLUMNS}, got {tuple(row)}"
-            )
-        rooms, alley, price = (row[name] for name in HOUSE_COLUMNS)
-        if rooms is not None and (
-            isinstance(rooms, bool) or not isinstance(rooms, int)
-        ):
-            raise TypeError(
-                f"rows[{i}]['NumRooms'] must be an int or None, got {_describe(rooms)}"
-            )
-        if alley is not None and not isinstance(alley, str):
-            raise TypeError(
-                f"rows[{i}]['Alley'] must be a str or None, got {_describe(alley)}"
-            )
-        if alley in ("", "NA"):
-            raise ValueError(
-                f"rows[{i}]['Alley'] must be None to mark a missing entry, got {alley!r}"
-            )
-        if isinstance(price, bool) or not isinstance(price, int):
-            raise TypeError(
-                f"rows[{i}]['Price'] must be an int, got {_describe(price)}"
-            )
-        writer.writerow(
-            ["NA" if value is None else value for value in (rooms, alley, price)]
-        )
-    return buffer.getvalue()
-
-
-def _holds_already(target: pathlib.Path, data: bytes, *, overwrite: bool) -> bool:
-    """True if ``target`` holds ``data``; refuse a folder, or other content."""
-    if target.is_dir():
-        raise IsADirectoryError(
-            f"path must name a file, got the folder {str(target)!r}"
-        )
-    if not target.exists():
-        return False
-    if target.read_bytes() == data:
-        return True
-    if not overwrite:
-        raise FileExistsError(
-            f"{str(target)!r} already exists with different content and was "
-            "left untouched; pass overwrite=True to replace it"
-        )
-    return False
-
-
-def write_house_csv(
-    path: str | os.PathLike[str],
-    rows: Iterable[Mapping[str, int | str | None]] | None = None,
-    *,
-    overwrite: bool = False,
-) -> pathlib.Path:
-    """Write houses to a CSV file atomically, never replacing data silently.
-
-    The file has the header ``NumRooms,Alley,Price`` and one line per row,
-    ``None`` written as ``NA``. The table goes to a temporary file beside
-    ``path``, which then replaces it (``os.replace``): no reader ever sees a
-    half-written file.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Destination file; missing parent folders are created. A relative path
-        is relative to the current working directory.
-    rows : iterable of dict, optional
-        Rows with the keys of ``HOUSE_COLUMNS``: ``NumRooms`` an int or
-        ``None``, ``Alley`` a str or ``None``, ``Price`` an int. Default:
-        ``HOUSES``.
-    overwrite : bool
-        Replace ``path`` if it holds different content. Default ``False``.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``. A file that already holds this table is not rewritten.
-
-    Raises
-    ------
-    OSError
-        If the file cannot be written (a read-only folder raises
-        ``PermissionError``); the error names ``path``.
-    FileExistsError
-        If ``path`` holds different content and ``overwrite`` is ``False``;
-        the file is left untouched.
-    IsADirectoryError
-        If ``path`` is a folder.
-    TypeError, ValueError
-        If an argument or a row is not of the expected form.
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {_describe(path)}")
-    if not isinstance(overwrite, bool):
-        raise TypeError(f"overwrite must be True or False, got {_describe(overwrite)}")
-    target = pathlib.Path(path)
-    data = _house_csv_text(HOUSES if rows is None else rows).encode("utf-8")
-    if _holds_already(target, data, overwrite=overwrite):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        _replace_atomically(target, data)
-    except OSError as error:
-        if error.errno is None:
-            raise
-        # Name the file the caller asked for, not the temporary file beside it.
-        raise OSError(error.errno, error.strerror, str(target)) from None
-    return target
-
-
 __all__ = [
     "HOUSE_COLUMNS",
     "HOUSES",
-    "sample_houses",
     "write_house_csv",
+    "sample_houses",
 ]
