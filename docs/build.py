@@ -191,12 +191,38 @@ def _sphinx_child(book: str, log: Path) -> None:
         os._exit(code)
 
 
-def _reported(book: str, code: int) -> int:
-    """Print a finished book's Sphinx log; its exit status."""
-    sys.stdout.write((BUILD / f"sphinx-{book}.log").read_text(encoding="utf-8"))
-    if code:
-        print(f"build of the {book!r} book failed", file=sys.stderr)
-    return code
+# Lines of a Sphinx log that the screen shows: warnings, errors, the verdict.
+_SAID = ("WARNING:", "ERROR:", "CRITICAL:", "build succeeded", "build finished with")
+
+
+def _reported(codes: dict[str, int]) -> int:
+    """Say how each book's render went; the first non-zero status, else 0.
+
+    The screen gets one line per book that built cleanly, then the warnings
+    and errors of the others (the last thing on screen); Sphinx's whole log
+    (configuration, progress, each image) stays in ``_build/sphinx-<book>.log``.
+    """
+    failed = {book: code for book, code in codes.items() if code}
+    for book in sorted(codes, key=lambda book: book in failed):
+        log = BUILD / f"sphinx-{book}.log"
+        lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+        said = [line for line in lines if any(mark in line for mark in _SAID)]
+        if book in failed and not any(s.startswith("build") for s in said):
+            said = lines[-30:]  # Sphinx stopped early: its last words say why
+        for line in said if book in failed else said[-1:]:
+            print(f"{book}: {line}" if line.startswith("build") else line)
+        if book in failed:
+            print(
+                f"build of the {book!r} book failed (log: {_shown(log)})",
+                file=sys.stderr,
+            )
+    return next(iter(failed.values()), 0)
+
+
+def _shown(path: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return path.relative_to(Path.cwd()).as_posix()
+    return str(path)
 
 
 def _render(books: tuple[str, ...]) -> int:
@@ -225,13 +251,11 @@ def _render(books: tuple[str, ...]) -> int:
             with contextlib.suppress(OSError):
                 os.setpgid(pid, pid)
             children[book] = pid
-        status = 0
+        codes = {}
         for book, pid in list(children.items()):
-            code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            codes[book] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
             del children[book]
-            code = _reported(book, code)
-            status = status or code
-        return status
+        return _reported(codes)
     finally:
         stop_process_groups(list(children.values()))
 
@@ -246,11 +270,7 @@ def _render_launched(books: tuple[str, ...]) -> int:
                 processes[book] = subprocess.Popen(
                     command, stdout=log, stderr=subprocess.STDOUT
                 )
-        status = 0
-        for book, process in processes.items():
-            code = _reported(book, process.wait())
-            status = status or code
-        return status
+        return _reported({book: process.wait() for book, process in processes.items()})
     finally:
         for process in processes.values():
             if process.poll() is None:
