@@ -252,7 +252,11 @@ def _arrows(
         if not show_grad:
             arrows.append(_Arrow(start, end, target is not None, False))
             continue
+        # Beside the edge; through a waypoint, straight up and down, so that
+        # the lines of a bus stay joined where it bends.
         nx, ny = -unit[1] * _SHIFT, unit[0] * _SHIFT
+        if source is None or target is None:
+            nx, ny = 0.0, _SHIFT
         forward = _Arrow(
             (start[0] + nx, start[1] + ny),
             (end[0] + nx, end[1] + ny),
