@@ -223,9 +223,10 @@ def _visible(
     sizes: dict[str, tuple[Point, bool]],
     ends: tuple[Point, Point],
     nodes: tuple[str | None, str | None],
+    margin: float = 1.5,
 ) -> tuple[Point, Point, Point]:
-    """The part of a segment outside its end nodes' boxes (1.5 points off
-    them, computed rather than clipped to the drawn box, which costs
+    """The part of a segment outside its end nodes' boxes (``margin`` points
+    off them, computed rather than clipped to the drawn box, which costs
     milliseconds per arrow), and the unit vector along it."""
     (p, q), cut = ends, []
     length = max(math.dist(p, q), 1e-9)
@@ -235,7 +236,7 @@ def _visible(
             cut.append(0.0)
         else:
             size, circle = sizes[key]
-            cut.append(_to_border(size, unit, circle) + 1.5)
+            cut.append(_to_border(size, unit, circle) + margin)
     start = (p[0] + unit[0] * cut[0], p[1] + unit[1] * cut[0])
     end = (q[0] - unit[0] * cut[1], q[1] - unit[1] * cut[1])
     return start, end, unit
@@ -256,7 +257,8 @@ def _arrows(
         # the lines of a bus stay joined where it bends.
         nx, ny = -unit[1] * _SHIFT, unit[0] * _SHIFT
         if source is None or target is None:
-            nx, ny = 0.0, _SHIFT
+            nx, ny = 0.0, _SHIFT  # stopping further off a box, not to cut it
+            start, end, unit = _visible(sizes, ends, (source, target), 1.5 + _SHIFT)
         forward = _Arrow(
             (start[0] + nx, start[1] + ny),
             (end[0] + nx, end[1] + ny),
