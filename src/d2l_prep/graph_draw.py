@@ -490,7 +490,7 @@ def draw_graph(
     """Draw the autograd graph that produced ``root``, from left to right.
 
     Leaves (blue) on the left, the root (orange) on the right, between them
-    the recorded operations (grey circles, with the constant of ``2 * y``
+    the recorded operations (gray circles, with the constant of ``2 * y``
     as ``×2``) and named intermediate results (green). Solid arrows carry
     values forward. With ``show_grad=True``, dashed red arrows carry
     gradients back, each ``.grad`` is written beside its tensor and, given
