@@ -765,3 +765,36 @@ def test_the_chain_carries_1_1_2_2_14_back_and_names_its_constants() -> None:
         assert text in labels
     flows = Counter(text for text in labels if text.replace(".", "").isdigit())
     assert flows == Counter({"1.0": 2, "2.0": 2, "14.0": 1})
+
+
+_ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(),
+    st.text(max_size=3),
+    st.tuples(st.floats(), st.floats()),
+)
+
+
+@settings(max_examples=60, deadline=5000)
+@given(
+    names=st.one_of(_ANY, st.dictionaries(st.sampled_from("xyzq"), _ANY, max_size=3)),
+    show_grad=_ANY,
+    figsize=_ANY,
+    named=st.lists(st.sampled_from("xyz"), unique=True),
+)
+def test_draw_graph_draws_or_refuses_any_arguments(
+    names: object, show_grad: object, figsize: object, named: list[str]
+) -> None:
+    t = chain()
+    t["z"].backward(retain_graph=True)
+    if isinstance(names, dict):  # some names map to the chain's own tensors
+        names = names | {name: t[name] for name in named}
+    try:
+        ax = draw_graph(t["z"], names, show_grad=show_grad, figsize=figsize)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return
+    finally:
+        plt.close("all")
+    assert isinstance(ax, Axes)
