@@ -722,6 +722,8 @@ def test_arrows_stop_at_boxes_and_are_long_enough_to_see(
         for line in arrow:
             for box in boxes:
                 assert not line.intersects_path(box, filled=True)
+            # Nothing is cut off by the edge of the figure.
+            assert all(ax.bbox.padded(1).contains(*v) for v in line.vertices)
         if len(arrow) == 2:  # a shaft and a head
             heads += 1
             start = arrow[0].vertices[0]
@@ -798,3 +800,16 @@ def test_draw_graph_draws_or_refuses_any_arguments(
     finally:
         plt.close("all")
     assert isinstance(ax, Axes)
+
+
+@pytest.mark.parametrize(("make", "root"), FIGURES)
+def test_forward_figures_cut_off_no_line(
+    make: typing.Callable[[], dict[str, torch.Tensor]], root: str
+) -> None:
+    t = make()
+    ax = draw_graph(t[root], t)
+    ax.figure.canvas.draw()
+    inside = ax.bbox.padded(1)
+    for arrow in arrow_paths(ax):
+        for line in arrow:
+            assert all(inside.contains(*v) for v in line.vertices)

@@ -394,6 +394,7 @@ def _plan(graph: ComputationGraph, show_grad: bool) -> _Plan:
         taken.add(item)
     labels = _labels(graph, layout, tuple(boxes), taken) if show_grad else []
     rects = boxes + [label.rect for label in labels]
+    rects += [(*a.start, *a.start) for a in arrows] + [(*a.end, *a.end) for a in arrows]
     x0, y0 = min(r[0] for r in rects) - 4, min(r[1] for r in rects) - 4
     x1, y1 = max(r[2] for r in rects) + 4, max(r[3] for r in rects) + 4
     if show_grad:  # a band below for the legend, as wide as it needs
