@@ -179,7 +179,7 @@ def _spaced(wanted: list[float], row: float) -> list[float]:
 
 
 def _heights(columns: _Columns, row: float, sweeps: int = 4) -> dict[_Slot, float]:
-    """The height of each slot: columns start centerd, then each slot moves
+    """The height of each slot: columns start centered, then each slot moves
     towards the mean height of its neighbors, keeping its column's order,
     so that edges, and the waypoints of a bus, run as straight as they can."""
     y = {
