@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
+import math
 import typing
 from collections import Counter
 
@@ -16,11 +18,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path
 
 import d2l_prep as d2l
-from d2l_prep.graph_draw import MAX_DRAWN_NODES, draw_graph
+from d2l_prep.graph_draw import MAX_DRAWN_NODES, MIN_ARROW, _plan, draw_graph
 from d2l_prep.graph_layout import GraphLayout, layout_graph
 from d2l_prep.graphs import (
     ComputationGraph,
@@ -229,7 +234,8 @@ def test_draw_graph_returns_axes_with_a_label_for_every_node() -> None:
     assert len(labels) == len(graph.nodes)
     assert Counter(labels) == Counter(
         {"a = 2.0": 1, "b = 1.0": 1, "x = 7.0": 1, "y = 23.0": 1, "z = 83.0": 1}
-        | {"Mul": 6, "Add": 3, "Pow": 2}
+        | {"Mul\n×2": 2, "Mul\n×3": 3, "Mul\n×5": 1, "Add": 3}
+        | {"Pow\n**2": 1, "Pow\n**3": 1}
     )
     # One arrow per edge segment; no gradients, no legend.
     assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) >= len(graph.edges)
@@ -241,7 +247,7 @@ def test_draw_graph_lays_leaves_left_and_root_right() -> None:
     ax = draw_graph(t["z"], t)
     x = {text.get_text(): text.get_position()[0] for text in ax.texts}
     order = sorted(x, key=x.__getitem__)
-    assert order == ["x = 3.5", "Pow", "y = 12.25", "Mul", "Add", "z = 27.5"]
+    assert order == ["x = 3.5", "Pow\n**2", "y = 12.25", "Mul\n×2", "Add", "z = 27.5"]
 
 
 def test_show_grad_labels_the_gradients_and_draws_backward_arrows() -> None:
@@ -498,3 +504,312 @@ def test_too_big_a_graph_is_refused_with_its_size() -> None:
     with pytest.raises(ValueError, match=rf"has {MAX_DRAWN_NODES + 2} nodes.*at most"):
         draw_graph(root)
     assert len(trace_graph(root).nodes) == MAX_DRAWN_NODES + 2
+
+
+# What the graph records refuse (issue 19) -----------------------------------
+
+
+def node(key: str, kind: str = "op") -> GraphNode:
+    return GraphNode(key, kind, key)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("nodes", "edges", "message"),
+    [
+        ((), (), "nodes is empty"),
+        ((node("a"), node("a")), (), "two nodes have the key 'a'"),
+        ((node("a"),), (("a", "q"),), r"names 'q', which is no node"),
+        ((node("a"),), (("a", "a"),), "cycle through the node 'a'"),
+        (
+            (node("a"), node("b"), node("c")),
+            (("a", "b"), ("b", "c"), ("c", "b")),
+            "cycle through the node '[bc]'",
+        ),
+        ((node("a"), node("l", "leaf")), (("a", "l"),), "enters a leaf"),
+        ((node("r", "root"), node("a")), (("r", "a"),), "leaves the root"),
+        ((node("a"), node("b")), (("a", "b"), ("a", "b")), "listed twice"),
+    ],
+)
+def test_a_graph_that_autograd_cannot_record_is_refused(
+    nodes: tuple[GraphNode, ...], edges: tuple[tuple[str, str], ...], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        ComputationGraph(nodes, edges)
+
+
+def test_graph_records_check_their_fields() -> None:
+    with pytest.raises(ValueError, match="kind must be one of .* got 'blob'"):
+        GraphNode("n0", "blob", "x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="label must be a str, got 3"):
+        GraphNode("n0", "op", 3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="value must be a number, a shape or None"):
+        GraphNode("n0", "leaf", "x", value=torch.tensor(1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="nodes must be a tuple, got \\["):
+        ComputationGraph([node("a")], ())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="nodes must hold GraphNode"):
+        ComputationGraph(("a",), ())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="an edge must be a \\(source, target\\)"):
+        ComputationGraph((node("a"),), ("a",))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="one entry per edge \\(1\\) or none, got 2"):
+        ComputationGraph((node("a"), node("b")), (("a", "b"),), (1.0, 2.0))
+
+
+_KINDS = st.sampled_from(["root", "op", "tensor", "leaf", "blob", 3])
+_KEYS = st.sampled_from([f"n{i}" for i in range(8)] + [7])
+
+
+@st.composite
+def graph_parts(draw: st.DrawFn) -> tuple[object, object]:
+    keys = draw(st.lists(_KEYS, max_size=8))
+    nodes = tuple(
+        (key, draw(_KINDS), draw(st.sampled_from(["Mul", "x", 4]))) for key in keys
+    )
+    edges = draw(st.lists(st.tuples(_KEYS, _KEYS), max_size=14))
+    return nodes, tuple(edges)
+
+
+def made(nodes: object, edges: object) -> ComputationGraph | None:
+    """The graph, or None if it was refused with TypeError / ValueError."""
+    try:
+        parts = tuple(GraphNode(*n) for n in nodes)  # type: ignore[attr-defined]
+        return ComputationGraph(parts, edges)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+@settings(max_examples=300, deadline=2000)
+@given(graph_parts())
+def test_any_graph_is_refused_or_laid_out_and_planned(parts: tuple) -> None:
+    graph = made(*parts)
+    if graph is None:
+        return
+    layout = layout_graph(graph, {n.key: 30.0 for n in graph.nodes})
+    for route in layout.routes:
+        xs = [x for x, _ in route]
+        assert xs == sorted(xs) and len(set(route)) == len(route)
+    plan = _plan(graph, show_grad=False)
+    assert len(plan.boxes) == len(graph.nodes)
+
+
+@settings(max_examples=100, deadline=2000)
+@given(
+    widths=st.one_of(
+        st.dictionaries(_KEYS, st.one_of(st.floats(), st.integers(), st.text())),
+        st.none(),
+        st.lists(st.floats()),
+    ),
+    gap=st.one_of(st.floats(), st.integers(-5, 5), st.booleans(), st.text()),
+    row=st.one_of(st.floats(), st.integers(-5, 5), st.none()),
+)
+def test_layout_returns_or_refuses_any_arguments(
+    widths: object, gap: object, row: object
+) -> None:
+    graph = trace_graph(chain()["z"])
+    try:
+        layout = layout_graph(graph, widths, gap=gap, row=row)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return
+    assert all(math.isfinite(v) for xy in layout.centers for v in xy)
+
+
+def test_constants_of_operations_survive_backward_in_a_record() -> None:
+    t = chain()
+    before = [n.detail for n in trace_graph(t["z"]).nodes if n.kind == "op"]
+    with record_backward(t["z"]) as record:
+        t["z"].backward()
+    # backward frees what autograd saved: the record read it before.
+    freed = [n.detail for n in trace_graph(t["z"]).nodes if n.kind == "op"]
+    kept = [
+        n.detail for n in trace_graph(t["z"], record=record).nodes if n.kind == "op"
+    ]
+    assert sorted(before) == sorted(kept) == ["", "**2", "×2"]
+    # The exponent of Pow is kept as a number; the 2 of 2 * y was a tensor.
+    assert sorted(freed) == ["", "", "**2"]
+
+
+# The geometry of the drawn figures ------------------------------------------
+
+
+def three_paths() -> dict[str, torch.Tensor]:
+    """The chapter's third exercise: z = 2x + 3y + ab."""
+    t = two_paths()
+    a, b = t["a"], t["b"]
+    t["z"] = 2 * t["x"] + 3 * t["y"] + a * b
+    return t
+
+
+def drawn(make: typing.Callable[[], dict[str, torch.Tensor]], root: str) -> Axes:
+    """The figure the chapter draws, with the gradient on every edge."""
+    t = make()
+    with record_backward(t[root]) as record:
+        t[root].backward()
+    ax = draw_graph(t[root], t, show_grad=True, record=record)
+    ax.figure.canvas.draw()
+    return ax
+
+
+def retained() -> dict[str, torch.Tensor]:
+    """The first exercise: the chain, keeping the gradient of y."""
+    t = chain()
+    t["y"].retain_grad()
+    return t
+
+
+def dot() -> dict[str, torch.Tensor]:
+    """The fifth exercise: y = 2 x.x, with a gradient shown by its shape."""
+    x = torch.arange(4.0, requires_grad=True)
+    return {"x": x, "y": 2 * torch.dot(x, x)}
+
+
+def bus() -> dict[str, torch.Tensor]:
+    """The appendix's z = a exp(a) + a: edges from a share a waypoint."""
+    a = torch.tensor(1.0, requires_grad=True)
+    return {"a": a, "z": a * torch.exp(a) + a}
+
+
+FIGURES = [
+    (chain, "z"),
+    (two_paths, "z"),
+    (three_paths, "z"),
+    (retained, "z"),
+    (dot, "y"),
+    (bus, "z"),
+]
+
+
+def polylines(patch: typing.Any) -> list[Path]:
+    """A patch as drawn, as polylines in display coordinates (``to_polygons``
+    flattens its curves and drops its closing codes)."""
+    drawn = patch.get_transform().transform_path(patch.get_path())
+    return [Path(line) for line in drawn.to_polygons(closed_only=False)]
+
+
+def arrow_paths(ax: Axes) -> list[list[Path]]:
+    """Each arrow, as its shaft and its head."""
+    return [polylines(p) for p in ax.patches if isinstance(p, FancyArrowPatch)]
+
+
+@pytest.mark.parametrize(("make", "root"), FIGURES)
+def test_no_gradient_label_lies_on_a_line_a_box_or_another_label(
+    make: typing.Callable[[], dict[str, torch.Tensor]], root: str
+) -> None:
+    ax = drawn(make, root)
+    renderer = ax.figure.canvas.get_renderer()
+    half_line = 0.6 * ax.figure.dpi / 72  # arrows are 1.2 points wide
+    labels = [t for t in ax.texts if t.get_bbox_patch() is None]
+    boxes = [t.get_bbox_patch() for t in ax.texts if t.get_bbox_patch() is not None]
+    assert len(labels) >= 3 and len(boxes) >= 4  # gradients and nodes drawn
+    extents = [t.get_window_extent(renderer).padded(half_line) for t in labels]
+    for text, extent in zip(labels, extents, strict=True):
+        for arrow in arrow_paths(ax):
+            for line in arrow:
+                assert not line.intersects_bbox(extent, filled=False), text.get_text()
+        for box in boxes:
+            assert not box.get_window_extent(renderer).overlaps(extent), text
+    for i, j in itertools.combinations(range(len(extents)), 2):
+        assert not extents[i].overlaps(extents[j]), (labels[i], labels[j])
+
+
+@pytest.mark.parametrize(("make", "root"), FIGURES)
+def test_arrows_stop_at_boxes_and_are_long_enough_to_see(
+    make: typing.Callable[[], dict[str, torch.Tensor]], root: str
+) -> None:
+    ax = drawn(make, root)
+    points = 72 / ax.figure.dpi
+    boxes = [polylines(t.get_bbox_patch())[0] for t in ax.texts if t.get_bbox_patch()]
+    heads = 0
+    for arrow in arrow_paths(ax):
+        for line in arrow:
+            for box in boxes:
+                assert not line.intersects_path(box, filled=True)
+            # Nothing is cut off by the edge of the figure.
+            assert all(ax.bbox.padded(1).contains(*v) for v in line.vertices)
+        if len(arrow) == 2:  # a shaft and a head
+            heads += 1
+            start = arrow[0].vertices[0]
+            tip = max(np.hypot(*(v - start)) for v in arrow[1].vertices)
+            assert tip * points >= MIN_ARROW
+    assert heads >= len(trace_graph(make()[root]).edges)
+
+
+def crossing(p: tuple, q: tuple, r: tuple, s: tuple) -> bool:
+    """Whether segments pq and rs cross at a point inside both."""
+
+    def side(a: tuple, b: tuple, c: tuple) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    return side(p, q, r) * side(p, q, s) < 0 and side(r, s, p) * side(r, s, q) < 0
+
+
+@pytest.mark.parametrize(("make", "root"), FIGURES)
+def test_no_edge_crosses_another_at_the_inputs(
+    make: typing.Callable[[], dict[str, torch.Tensor]], root: str
+) -> None:
+    t = make()
+    graph = trace_graph(t[root], t)
+    layout = _plan(graph, show_grad=False).layout
+    leaves = {n.key for n in graph.nodes if n.kind == "leaf"}
+    segments = {
+        (p, q, i == 0 and source in leaves)
+        for (source, _), route in zip(graph.edges, layout.routes, strict=True)
+        for i, (p, q) in enumerate(itertools.pairwise(route))
+    }
+    at_inputs = [(p, q) for p, q, leaf in segments if leaf]
+    assert at_inputs
+    for p, q in at_inputs:
+        for r, s, _ in segments:
+            assert not crossing(p, q, r, s), ((p, q), (r, s))
+
+
+def test_the_chain_carries_1_1_2_2_14_back_and_names_its_constants() -> None:
+    labels = texts_of(drawn(chain, "z"))
+    for text in ("x.grad = 14.0", "Mul\n×2", "Pow\n**2"):
+        assert text in labels
+    flows = Counter(text for text in labels if text.replace(".", "").isdigit())
+    assert flows == Counter({"1.0": 2, "2.0": 2, "14.0": 1})
+
+
+_ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(),
+    st.text(max_size=3),
+    st.tuples(st.floats(), st.floats()),
+)
+
+
+@settings(max_examples=60, deadline=5000)
+@given(
+    names=st.one_of(_ANY, st.dictionaries(st.sampled_from("xyzq"), _ANY, max_size=3)),
+    show_grad=_ANY,
+    figsize=_ANY,
+    named=st.lists(st.sampled_from("xyz"), unique=True),
+)
+def test_draw_graph_draws_or_refuses_any_arguments(
+    names: object, show_grad: object, figsize: object, named: list[str]
+) -> None:
+    t = chain()
+    t["z"].backward(retain_graph=True)
+    if isinstance(names, dict):  # some names map to the chain's own tensors
+        names = names | {name: t[name] for name in named}
+    try:
+        ax = draw_graph(t["z"], names, show_grad=show_grad, figsize=figsize)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return
+    finally:
+        plt.close("all")
+    assert isinstance(ax, Axes)
+
+
+@pytest.mark.parametrize(("make", "root"), FIGURES)
+def test_forward_figures_cut_off_no_line(
+    make: typing.Callable[[], dict[str, torch.Tensor]], root: str
+) -> None:
+    t = make()
+    ax = draw_graph(t[root], t)
+    ax.figure.canvas.draw()
+    inside = ax.bbox.padded(1)
+    for arrow in arrow_paths(ax):
+        for line in arrow:
+            assert all(inside.contains(*v) for v in line.vertices)

@@ -36,6 +36,8 @@ from d2l_prep.gradients import (
 )
 from d2l_prep.graph_draw import (
     MAX_DRAWN_NODES,
+    MIN_ARROW,
+    Rect,
     draw_graph,
 )
 from d2l_prep.graph_layout import (
@@ -72,9 +74,11 @@ __all__ = [
     "HOUSES",
     "HOUSE_COLUMNS",
     "MAX_DRAWN_NODES",
+    "MIN_ARROW",
     "NodeKind",
     "Point",
     "Reading",
+    "Rect",
     "check_gradient",
     "draw_graph",
     "layout_graph",

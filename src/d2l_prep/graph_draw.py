@@ -7,17 +7,17 @@ docs/en/graph-drawing.md, section "Drawing the Graph".
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import TypeAlias
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.text import Text
 from matplotlib.textpath import TextPath
-from matplotlib.transforms import ScaledTranslation
 from d2l_prep.graph_layout import GraphLayout, Point, layout_graph
 from d2l_prep.graphs import (
     BackwardRecord,
@@ -32,11 +32,15 @@ from d2l_prep.plotting import _figsize_pair
 # Beyond this many nodes a drawing is a texture, not a figure one can read
 # (and its default size passes 400 inches); trace_graph still returns it.
 MAX_DRAWN_NODES = 1000
+# Sizes in points (at the default size, where a figure's point is a page's).
+MIN_ARROW = 20.0  # the shortest arrow, head included (the head is 5 long)
 _FONTSIZE = 12.0  # about the size of the book's body text
 _SMALL = 10.5  # gradients and the legend
 _PAD = 0.3  # padding of a tensor's box around its text, in font sizes
-_GAP = 30.0  # space between the boxes of neighbouring columns, in points
-_ROW = 54.0  # distance between rows, in points
+_GAP = 30.0  # space between the boxes of neighboring columns
+_ROW = 56.0  # distance between rows
+_SHIFT = 3.0  # forward and backward arrows run this far either side of an edge
+_CLEAR = 3.0  # free space between a label and any line or box
 _NODE_STYLE = {
     "leaf": {"boxstyle": f"round,pad={_PAD}", "fc": "#d4e6f7", "ec": "#2b6cb0"},
     "tensor": {"boxstyle": f"round,pad={_PAD}", "fc": "#e3f1dc", "ec": "#4b8b3b"},
@@ -45,6 +49,39 @@ _NODE_STYLE = {
 }
 _FORWARD_COLOR = "#333333"
 _BACKWARD_COLOR = "#c81e1e"
+_LEGEND = ("forward: values", "backward: gradients")
+Rect: TypeAlias = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+@dataclass(frozen=True)
+class _Arrow:
+    start: Point
+    end: Point
+    head: bool  # an arrowhead at ``end``
+    backward: bool
+
+
+@dataclass(frozen=True)
+class _Label:
+    text: str
+    center: Point
+    size: Point  # width, height
+
+    @property
+    def rect(self) -> Rect:
+        (x, y), (w, h) = self.center, self.size
+        return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a drawing holds, in points: what the tests check."""
+
+    layout: GraphLayout
+    boxes: tuple[Rect, ...]  # one per node, in the order of graph.nodes
+    arrows: tuple[_Arrow, ...]
+    labels: tuple[_Label, ...]  # gradients, on edges and beside tensors
+    bounds: Rect
 
 
 def _format(reading: Reading) -> str:
@@ -58,17 +95,16 @@ def _format(reading: Reading) -> str:
 
 
 def _node_text(node: GraphNode) -> str:
+    """``"x = 3.5"`` for a tensor, ``"Mul\\n×2"`` for an operation."""
     if node.value is None:
-        return node.label
+        return f"{node.label}\n{node.detail}" if node.detail else node.label
     joint = "\n" if isinstance(node.value, tuple) else " = "
     return f"{node.label}{joint}{_format(node.value)}"
 
 
 def _grad_text(node: GraphNode) -> str:
-    if node.grad is None:
-        return ""
     joint = "\n" if isinstance(node.grad, tuple) else " = "
-    return f"{node.label}.grad{joint}{_format(node.grad)}"
+    return f"{node.label}.grad{joint}{_format(node.grad)}"  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4096)
@@ -92,14 +128,222 @@ def _box_size(node: GraphNode) -> Point:
     return width + 2 * _PAD * _FONTSIZE, height + 2 * _PAD * _FONTSIZE
 
 
+def _label(text: str, center: Point) -> _Label:
+    """A label of the small font; its box has room for the font's descent."""
+    width, height = _text_size(text, _SMALL)
+    return _Label(text, center, (width + 1.0, height + 0.3 * _SMALL))
+
+
 def _to_border(size: Point, direction: Point, circle: bool) -> float:
-    """Distance from a box's centre to its border along ``direction``."""
+    """Distance from a box's center to its border along ``direction``."""
     if circle:
         return size[0] / 2
     dx, dy = abs(direction[0]), abs(direction[1])
     return min(
         size[0] / 2 / dx if dx else math.inf, size[1] / 2 / dy if dy else math.inf
     )
+
+
+def _hits(rect: Rect, p: Point, q: Point) -> bool:
+    """Whether the segment from ``p`` to ``q`` meets ``rect`` (Liang-Barsky)."""
+    low, high = 0.0, 1.0
+    d = (q[0] - p[0], q[1] - p[1])
+    for axis in (0, 1):
+        for edge, sign in ((rect[axis], -1.0), (rect[axis + 2], 1.0)):
+            num, den = sign * (edge - p[axis]), sign * d[axis]
+            if den == 0:
+                if num < 0:
+                    return False
+            elif den > 0:
+                high = min(high, num / den)
+            else:
+                low = max(low, num / den)
+    return low <= high
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _grow(rect: Rect, by: float) -> Rect:
+    return (rect[0] - by, rect[1] - by, rect[2] + by, rect[3] + by)
+
+
+class _Obstacles:
+    """Boxes, lines and labels already placed, filed in a grid of square
+    cells, so that testing a label looks only at what lies near it."""
+
+    def __init__(self, cell: float = 64.0) -> None:
+        self.cell = cell
+        self.grid: dict[tuple[int, int], list[Rect | tuple[Point, Point]]] = {}
+
+    def cells(self, rect: Rect) -> Iterable[tuple[int, int]]:
+        c = self.cell
+        for i in range(math.floor(rect[0] / c), math.floor(rect[2] / c) + 1):
+            for j in range(math.floor(rect[1] / c), math.floor(rect[3] / c) + 1):
+                yield i, j
+
+    def add(self, item: Rect | tuple[Point, Point]) -> None:
+        if len(item) == 2:
+            (px, py), (qx, qy) = item  # type: ignore[misc]
+            rect = (min(px, qx), min(py, qy), max(px, qx), max(py, qy))
+        else:
+            rect = item  # type: ignore[assignment]
+        for cell in self.cells(rect):
+            self.grid.setdefault(cell, []).append(item)
+
+    def free(self, rect: Rect) -> bool:
+        for cell in self.cells(rect):
+            for item in self.grid.get(cell, ()):
+                if len(item) == 2:
+                    if _hits(rect, *item):  # type: ignore[misc]
+                        return False
+                elif _overlap(rect, item):  # type: ignore[arg-type]
+                    return False
+        return True
+
+
+def _segments(
+    graph: ComputationGraph, layout: GraphLayout
+) -> dict[tuple[Point, Point], tuple[str | None, str | None]]:
+    """Each drawn segment once: its ends, and the nodes it starts or ends at.
+
+    Edges leaving one node share their waypoints, so their first segments
+    are drawn once, like one wire branching.
+    """
+    segments: dict[tuple[Point, Point], tuple[str | None, str | None]] = {}
+    for (source, target), route in zip(graph.edges, layout.routes, strict=True):
+        last = len(route) - 2
+        for i, (p, q) in enumerate(pairwise(route)):
+            segments[p, q] = (source if i == 0 else None, target if i == last else None)
+    return segments
+
+
+def _visible(
+    sizes: dict[str, tuple[Point, bool]],
+    ends: tuple[Point, Point],
+    nodes: tuple[str | None, str | None],
+    margin: float = 1.5,
+) -> tuple[Point, Point, Point]:
+    """The part of a segment outside its end nodes' boxes (``margin`` points
+    off them, computed rather than clipped to the drawn box, which costs
+    milliseconds per arrow), and the unit vector along it."""
+    (p, q), cut = ends, []
+    length = max(math.dist(p, q), 1e-9)
+    unit = ((q[0] - p[0]) / length, (q[1] - p[1]) / length)
+    for key in nodes:
+        if key is None:  # a waypoint
+            cut.append(0.0)
+        else:
+            size, circle = sizes[key]
+            cut.append(_to_border(size, unit, circle) + margin)
+    start = (p[0] + unit[0] * cut[0], p[1] + unit[1] * cut[0])
+    end = (q[0] - unit[0] * cut[1], q[1] - unit[1] * cut[1])
+    return start, end, unit
+
+
+def _arrows(
+    graph: ComputationGraph, layout: GraphLayout, show_grad: bool
+) -> list[_Arrow]:
+    """Forward arrows; with ``show_grad``, backward ones beside them."""
+    sizes = {n.key: (_box_size(n), n.kind == "op") for n in graph.nodes}
+    arrows = []
+    for ends, (source, target) in _segments(graph, layout).items():
+        start, end, unit = _visible(sizes, ends, (source, target))
+        if not show_grad:
+            arrows.append(_Arrow(start, end, target is not None, False))
+            continue
+        # Beside the edge; through a waypoint, straight up and down, so that
+        # the lines of a bus stay joined where it bends.
+        nx, ny = -unit[1] * _SHIFT, unit[0] * _SHIFT
+        if source is None or target is None:
+            nx, ny = 0.0, _SHIFT  # stopping further off a box, not to cut it
+            start, end, unit = _visible(sizes, ends, (source, target), 1.5 + _SHIFT)
+        forward = _Arrow(
+            (start[0] + nx, start[1] + ny),
+            (end[0] + nx, end[1] + ny),
+            target is not None,
+            False,
+        )
+        backward = _Arrow(
+            (end[0] - nx, end[1] - ny),
+            (start[0] - nx, start[1] - ny),
+            source is not None,
+            True,
+        )
+        arrows += [forward, backward]
+    return arrows
+
+
+def _beside(text: str, start: Point, end: Point) -> Iterable[_Label]:
+    """Places for a label along an arrow pair: beside the backward arrow
+    first, at the middle, then further along; then the other side."""
+    length = max(math.dist(start, end), 1e-9)
+    nx, ny = (start[1] - end[1]) / length, (end[0] - start[0]) / length
+    width, height = _label(text, (0.0, 0.0)).size
+    reach = abs(nx) * width / 2 + abs(ny) * height / 2 + _SHIFT + _CLEAR
+    for t in (0.5, 0.35, 0.65, 0.2, 0.8):
+        x, y = start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t
+        for side in (-reach, reach):
+            yield _label(text, (x + side * nx, y + side * ny))
+
+
+def _around(text: str, box: Rect, leaf: bool) -> Iterable[_Label]:
+    """Places for a tensor's gradient: a leaf's to its left, where no edge
+    runs; another tensor's below its box, else above, right or left."""
+    width, height = _label(text, (0.0, 0.0)).size
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    left = (box[0] - _CLEAR - width / 2, cy)
+    below = (cx, box[1] - _CLEAR - height / 2)
+    above = (cx, box[3] + _CLEAR + height / 2)
+    right = (box[2] + _CLEAR + width / 2, cy)
+    for center in (left, below, above) if leaf else (below, above, right, left):
+        yield _label(text, center)
+
+
+def _place(candidates: Iterable[_Label], taken: _Obstacles) -> _Label:
+    """The first candidate clear of every box, line and label; the first
+    one if none is (the tests make sure the book's figures never need it)."""
+    first = None
+    for label in candidates:
+        first = first or label
+        if taken.free(_grow(label.rect, _CLEAR - 1.0)):
+            break
+    else:
+        label = first  # type: ignore[assignment]
+    taken.add(label.rect)
+    return label
+
+
+def _labels(
+    graph: ComputationGraph,
+    layout: GraphLayout,
+    boxes: tuple[Rect, ...],
+    taken: _Obstacles,
+) -> list[_Label]:
+    """The gradient beside each tensor that has one, and, where a record
+    gave them, the gradient each edge carried back, beside its last
+    segment (a waypoint's segments are shared by several edges)."""
+    labels = []
+    for node, box in zip(graph.nodes, boxes, strict=True):
+        if node.grad is not None:
+            labels.append(
+                _place(_around(_grad_text(node), box, node.kind == "leaf"), taken)
+            )
+    sizes = {n.key: (_box_size(n), n.kind == "op") for n in graph.nodes}
+    edges = zip(
+        graph.edges,
+        graph.flows or [None] * len(graph.edges),
+        layout.routes,
+        strict=True,
+    )
+    for (source, target), flow, route in edges:
+        if flow is None:
+            continue
+        first = source if len(route) == 2 else None
+        start, end, _ = _visible(sizes, (route[-2], route[-1]), (first, target))
+        labels.append(_place(_beside(_format(flow), start, end), taken))
+    return labels
 
 
 def _check_drawing(
@@ -133,188 +377,106 @@ def _check_drawing(
         )
 
 
+def _plan(graph: ComputationGraph, show_grad: bool) -> _Plan:
+    """Where every box, arrow and label goes, in points."""
+    widths = {node.key: _box_size(node)[0] for node in graph.nodes}
+    flows = [_format(f) for f in graph.flows if f is not None]
+    # Room between columns for the widest gradient written beside an arrow.
+    gap = max([_GAP] + [_label(f, (0, 0)).size[0] + 2 * _CLEAR + 6 for f in flows])
+    layout = layout_graph(graph, widths, gap=gap, row=_ROW)
+    boxes = []
+    for node, (x, y) in zip(graph.nodes, layout.centers, strict=True):
+        width, height = _box_size(node)
+        boxes.append((x - width / 2, y - height / 2, x + width / 2, y + height / 2))
+    arrows = _arrows(graph, layout, show_grad)
+    taken = _Obstacles()
+    for item in [*boxes, *((a.start, a.end) for a in arrows)]:
+        taken.add(item)
+    labels = _labels(graph, layout, tuple(boxes), taken) if show_grad else []
+    rects = boxes + [label.rect for label in labels]
+    rects += [(*a.start, *a.start) for a in arrows] + [(*a.end, *a.end) for a in arrows]
+    x0, y0 = min(r[0] for r in rects) - 4, min(r[1] for r in rects) - 4
+    x1, y1 = max(r[2] for r in rects) + 4, max(r[3] for r in rects) + 4
+    if show_grad:  # a band below for the legend, as wide as it needs
+        y0 -= 2.4 * _SMALL
+        x0 = min(x0, x1 - sum(_text_size(t, _SMALL)[0] + 4 * _SMALL for t in _LEGEND))
+    return _Plan(layout, tuple(boxes), tuple(arrows), tuple(labels), (x0, y0, x1, y1))
+
+
 def _frame(
-    ax: Axes | None,
-    layout: GraphLayout,
-    margins: Point,
-    figsize: tuple[float, float] | None,
-) -> Axes:
-    """Axes in points around the layout, on a new figure that fits it if
-    none is given (of ``figsize`` inches if that is given)."""
-    left, bottom = margins
-    right, top = layout.width + 8, layout.height
+    ax: Axes | None, bounds: Rect, figsize: tuple[float, float] | None
+) -> tuple[Axes, float]:
+    """Axes showing ``bounds``, and the points a point of the plan takes.
+
+    A new figure is all axes, so that a point of the plan is a point of the
+    page (unless ``figsize`` is given); on given axes the drawing scales to
+    fit, with its fonts and lines.
+    """
+    width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
     if ax is None:
-        fits = ((right + left) / 72, (top + bottom) / 72)
-        _, ax = plt.subplots(figsize=fits if figsize is None else figsize)
-    ax.set_xlim(-left, right)
-    ax.set_ylim(-bottom, top)
+        size = (width / 72, height / 72) if figsize is None else figsize
+        ax = plt.figure(figsize=size).add_axes((0.0, 0.0, 1.0, 1.0))
+    box = ax.get_position()
+    inches = ax.figure.get_size_inches()
+    room = (box.width * inches[0] * 72, box.height * inches[1] * 72)
+    scale = min(room[0] / width, room[1] / height)
+    cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    ax.set_xlim(cx - room[0] / scale / 2, cx + room[0] / scale / 2)
+    ax.set_ylim(cy - room[1] / scale / 2, cy + room[1] / scale / 2)
     ax.set_axis_off()
-    return ax
+    return ax, scale
 
 
-def _draw_nodes(
-    ax: Axes, graph: ComputationGraph, layout: GraphLayout
-) -> dict[str, Text]:
-    return {
-        node.key: ax.text(
+def _render(ax: Axes, graph: ComputationGraph, plan: _Plan, scale: float) -> None:
+    """Draw the plan: boxes, then arrows, then gradients, then the legend."""
+    for node, center in zip(graph.nodes, plan.layout.centers, strict=True):
+        ax.text(
             *center,
             _node_text(node),
             ha="center",
             va="center",
-            fontsize=_FONTSIZE,
+            fontsize=_FONTSIZE * scale,
             bbox=_NODE_STYLE[node.kind],
             zorder=3,
         )
-        for node, center in zip(graph.nodes, layout.centers, strict=True)
-    }
-
-
-def _segments(
-    graph: ComputationGraph, layout: GraphLayout
-) -> dict[tuple[Point, Point], tuple[str | None, str | None]]:
-    """Each drawn segment once: its ends, and the nodes it starts or ends at.
-
-    Edges leaving one node share their waypoints, so their first segments
-    are drawn once, like one wire branching.
-    """
-    segments: dict[tuple[Point, Point], tuple[str | None, str | None]] = {}
-    for (source, target), route in zip(graph.edges, layout.routes, strict=True):
-        last = len(route) - 2
-        for i, (p, q) in enumerate(pairwise(route)):
-            segments[p, q] = (source if i == 0 else None, target if i == last else None)
-    return segments
-
-
-def _draw_segment(
-    ax: Axes,
-    ends: tuple[Point, Point],
-    shrink: Point,
-    arrow: bool,
-    style: tuple[str, str, Point],
-) -> None:
-    """A line from ``ends[0]`` to ``ends[1]``, shortened by ``shrink`` points
-    at each end; ``style`` is its colour, line style and shift in points."""
-    color, linestyle, shift = style
-    move = ScaledTranslation(shift[0] / 72, shift[1] / 72, ax.figure.dpi_scale_trans)
-    ax.add_patch(
-        FancyArrowPatch(
-            *ends,
-            transform=ax.transData + move,
-            arrowstyle="-|>" if arrow else "-",
-            mutation_scale=12,
-            shrinkA=shrink[0],
-            shrinkB=shrink[1],
-            color=color,
-            linestyle=linestyle,
-            linewidth=1.2,
-            zorder=4,
+    for arrow in plan.arrows:
+        ax.add_patch(
+            FancyArrowPatch(
+                arrow.start,
+                arrow.end,
+                arrowstyle="-|>" if arrow.head else "-",
+                mutation_scale=12 * scale,
+                shrinkA=0,
+                shrinkB=0,
+                color=_BACKWARD_COLOR if arrow.backward else _FORWARD_COLOR,
+                linestyle="--" if arrow.backward else "-",
+                linewidth=1.2 * scale,
+                zorder=4,
+            )
         )
-    )
-
-
-def _gap_to(
-    boxes: dict[str, tuple[Point, bool]], key: str | None, direction: Point
-) -> float:
-    """How far short of a node's centre an edge stops: 1.5 points off its box."""
-    if key is None:  # a waypoint
-        return 0.0
-    size, circle = boxes[key]
-    return _to_border(size, direction, circle) + 1.5
-
-
-def _draw_edges(
-    ax: Axes, graph: ComputationGraph, layout: GraphLayout, show_grad: bool
-) -> None:
-    """Forward arrows; with ``show_grad``, backward ones beside them.
-
-    An arrow stops 1.5 points short of a box's border, computed here rather
-    than by clipping to the drawn box, which costs milliseconds per arrow.
-    """
-    boxes = {n.key: (_box_size(n), n.kind == "op") for n in graph.nodes}
-    for (p, q), (start, end) in _segments(graph, layout).items():
-        length = math.dist(p, q)
-        unit = ((q[0] - p[0]) / length, (q[1] - p[1]) / length)
-        shrink = (_gap_to(boxes, start, unit), _gap_to(boxes, end, unit))
-        if not show_grad:
-            style = (_FORWARD_COLOR, "-", (0.0, 0.0))
-            _draw_segment(ax, (p, q), shrink, end is not None, style)
-            continue
-        # Forward and backward side by side, 5 points apart.
-        normal = (-unit[1] * 2.5, unit[0] * 2.5)
-        style = (_FORWARD_COLOR, "-", normal)
-        _draw_segment(ax, (p, q), shrink, end is not None, style)
-        style = (_BACKWARD_COLOR, "--", (-normal[0], -normal[1]))
-        _draw_segment(ax, (q, p), shrink[::-1], start is not None, style)
-
-
-def _draw_gradients(ax: Axes, graph: ComputationGraph, texts: dict[str, Text]) -> None:
-    """Each ``.grad``: a leaf's to its left, where no edge runs; an
-    intermediate result's (see ``retain_grad``) under its box."""
-    for node in graph.nodes:
-        if node.grad is None:
-            continue
-        leaf = node.kind == "leaf"
-        ax.annotate(
-            _grad_text(node),
-            (0, 0.5) if leaf else (0.5, 0),
-            xycoords=texts[node.key],
-            xytext=(-_PAD * _FONTSIZE - 4, 0) if leaf else (0, -_PAD * _FONTSIZE - 3),
-            textcoords="offset points",
-            ha="right" if leaf else "center",
-            va="center" if leaf else "top",
-            fontsize=_SMALL,
-            color=_BACKWARD_COLOR,
-            zorder=5,
-        )
-
-
-def _draw_flows(ax: Axes, graph: ComputationGraph, layout: GraphLayout) -> None:
-    """The gradient each edge carried back, beside its last segment."""
-    boxes = {n.key: (_box_size(n), n.kind == "op") for n in graph.nodes}
-    edges = zip(graph.edges, graph.flows, layout.routes, strict=True)
-    for (source, target), flow, route in edges:
-        if flow is None:
-            continue
-        p, q = route[-2], route[-1]
-        length = math.dist(p, q)
-        unit = ((q[0] - p[0]) / length, (q[1] - p[1]) / length)
-        # Halfway between the boxes, beside the backward arrow.
-        begin = _gap_to(boxes, source, unit) if len(route) == 2 else 0.0
-        middle = (begin + length - _gap_to(boxes, target, unit)) / 2
-        ax.annotate(
-            _format(flow),
-            (p[0] + unit[0] * middle, p[1] + unit[1] * middle),
-            xytext=(unit[1] * 9, -unit[0] * 9),
-            textcoords="offset points",
+    for label in plan.labels:
+        ax.text(
+            *label.center,
+            label.text,
             ha="center",
             va="center",
-            fontsize=_SMALL,
+            fontsize=_SMALL * scale,
             color=_BACKWARD_COLOR,
             zorder=5,
         )
-
-
-def _legend(ax: Axes) -> None:
-    forward = Line2D([], [], color=_FORWARD_COLOR, label="forward: values")
-    backward = Line2D(
-        [], [], color=_BACKWARD_COLOR, linestyle="--", label="backward: gradients"
-    )
-    ax.legend(
-        handles=[forward, backward],
-        loc="lower right",
-        ncols=2,
-        fontsize=_SMALL,
-        frameon=False,
-    )
-
-
-def _margins(graph: ComputationGraph, show_grad: bool) -> tuple[float, float]:
-    """Room left of the boxes (for the leaves' gradients) and below them."""
-    if not show_grad:
-        return 8.0, 0.0
-    leaves = [n for n in graph.nodes if n.kind == "leaf"]
-    left = max(_text_size(_grad_text(n), _SMALL)[0] for n in leaves) + 12
-    return left, 2.8 * _SMALL  # the legend goes below
+    if any(arrow.backward for arrow in plan.arrows):
+        styles = ({"color": _FORWARD_COLOR}, {"color": _BACKWARD_COLOR, "ls": "--"})
+        handles = [
+            Line2D([], [], label=t, **s) for t, s in zip(_LEGEND, styles, strict=True)
+        ]
+        ax.legend(
+            handles=handles,
+            loc="lower right",
+            ncols=2,
+            fontsize=_SMALL * scale,
+            frameon=False,
+            borderaxespad=0.2,
+        )
 
 
 def draw_graph(
@@ -329,10 +491,12 @@ def draw_graph(
     """Draw the autograd graph that produced ``root``, from left to right.
 
     Leaves (blue) on the left, the root (orange) on the right, between them
-    the recorded operations (grey circles) and named intermediate results
-    (green). Solid arrows carry values forward. With ``show_grad=True``,
-    dashed red arrows carry gradients back, each ``.grad`` is written beside
-    its tensor and, given a ``record``, each arrow beside its gradient.
+    the recorded operations (gray circles, with the constant of ``2 * y``
+    as ``×2``) and named intermediate results (green). Solid arrows carry
+    values forward. With ``show_grad=True``, dashed red arrows carry
+    gradients back, each ``.grad`` is written beside its tensor and, given
+    a ``record``, each arrow beside the gradient it carried. No label lies
+    on a line or a box, and no arrow is shorter than ``MIN_ARROW`` points.
 
     Parameters
     ----------
@@ -345,7 +509,7 @@ def draw_graph(
     record : BackwardRecord, optional
         What that backward pass sent along each edge.
     ax : matplotlib.axes.Axes, optional
-        Where to draw; by default on a new figure.
+        Where to draw, scaled to fit; by default on a new figure.
     figsize : (float, float), optional
         Width and height in inches of the new figure; by default it fits.
 
@@ -366,20 +530,15 @@ def draw_graph(
     graph = trace_graph(root, names, record=record)
     _check_drawing(graph, show_grad, ax, record is not None)
     size = None if figsize is None else _figsize_pair(figsize)
-    widths = {node.key: _box_size(node)[0] for node in graph.nodes}
-    gap = _GAP if record is None else 1.3 * _GAP  # room for labels on edges
-    layout = layout_graph(graph, widths, gap=gap, row=_ROW)
-    ax = _frame(ax, layout, _margins(graph, show_grad), size)
-    texts = _draw_nodes(ax, graph, layout)
-    _draw_edges(ax, graph, layout, show_grad)
-    if show_grad:
-        _draw_gradients(ax, graph, texts)
-        _draw_flows(ax, graph, layout)
-        _legend(ax)
+    plan = _plan(graph, show_grad)
+    ax, scale = _frame(ax, plan.bounds, size)
+    _render(ax, graph, plan, scale)
     return ax
 
 
 __all__ = [
     "MAX_DRAWN_NODES",
+    "MIN_ARROW",
+    "Rect",
     "draw_graph",
 ]

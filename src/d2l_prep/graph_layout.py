@@ -27,11 +27,11 @@ class GraphLayout:
     Attributes
     ----------
     centers : tuple of (float, float)
-        The centre of each node's box, in the order of ``graph.nodes``.
+        The center of each node's box, in the order of ``graph.nodes``.
     routes : tuple of tuple of (float, float)
         For each edge of ``graph.edges``, the points it passes through: the
-        source's centre, a waypoint in each column it crosses, the target's
-        centre. Edges leaving one node share their waypoints, like wires of
+        source's center, a waypoint in each column it crosses, the target's
+        center. Edges leaving one node share their waypoints, like wires of
         a bus, so that a leaf feeding many operations adds one row, not one
         per edge.
     width, height : float
@@ -83,7 +83,7 @@ def _chains(graph: ComputationGraph, column: dict[str, int]) -> list[list[_Slot]
 def _pair_crossings(upper: list[int], lower: list[int]) -> int:
     """Crossings between two slots' edges to one column, the upper slot above.
 
-    The arguments are the row numbers of each slot's neighbours there.
+    The arguments are the row numbers of each slot's neighbors there.
     """
     return sum(a > b for a in upper for b in lower)
 
@@ -104,53 +104,60 @@ class _Columns:
             self.layers[c].append(slot)
 
     def rows(
-        self, c: int, neighbours: dict[_Slot, dict[_Slot, None]], other: int
+        self, c: int, neighbors: dict[_Slot, dict[_Slot, None]], other: int
     ) -> dict[_Slot, list[int]]:
-        """The row numbers, in column ``other``, of each slot's neighbours."""
+        """The row numbers, in column ``other``, of each slot's neighbors."""
         rank = {s: i for i, s in enumerate(self.layers[other])}
-        return {s: [rank[n] for n in neighbours[s]] for s in self.layers[c]}
+        return {s: [rank[n] for n in neighbors[s]] for s in self.layers[c]}
 
-    def sort_by_barycentre(
-        self, c: int, neighbours: dict[_Slot, dict[_Slot, None]], other: int
+    def sort_by_barycenter(
+        self, c: int, neighbors: dict[_Slot, dict[_Slot, None]], other: int
     ) -> None:
-        near = self.rows(c, neighbours, other)
+        near = self.rows(c, neighbors, other)
         current = {s: i for i, s in enumerate(self.layers[c])}
 
-        def barycentre(s: _Slot) -> float:
+        def barycenter(s: _Slot) -> float:
             return sum(near[s]) / len(near[s]) if near[s] else current[s]
 
-        self.layers[c].sort(key=lambda s: (barycentre(s), current[s]))
+        self.layers[c].sort(key=lambda s: (barycenter(s), current[s]))
 
-    def swap_neighbours(self, c: int) -> bool:
+    def swap_neighbors(self, c: int) -> bool:
         """Swap adjacent slots of column ``c`` where that removes crossings.
 
         A swap changes only the crossings between the two slots' own edges,
-        so each test costs the product of their degrees, not a recount.
+        so each test costs the product of their degrees, not a recount. A
+        crossing next to the inputs (between columns 0 and 1) outweighs all
+        others, so that crossings move towards the root, where the reader
+        has already followed each input into the graph.
         """
         sides = []
         if c > 0:
-            sides.append(self.rows(c, self.preds, c - 1))
+            sides.append((self.rows(c, self.preds, c - 1), self.weight(c - 1)))
         if c + 1 < len(self.layers):
-            sides.append(self.rows(c, self.succs, c + 1))
+            sides.append((self.rows(c, self.succs, c + 1), self.weight(c)))
         layer, improved = self.layers[c], False
         for i in range(len(layer) - 1):
             u, v = layer[i], layer[i + 1]
-            now = sum(_pair_crossings(s[u], s[v]) for s in sides)
-            if sum(_pair_crossings(s[v], s[u]) for s in sides) < now:
+            now = sum(w * _pair_crossings(s[u], s[v]) for s, w in sides)
+            if sum(w * _pair_crossings(s[v], s[u]) for s, w in sides) < now:
                 layer[i], layer[i + 1] = v, u
                 improved = True
         return improved
 
+    def weight(self, c: int) -> int:
+        """What one crossing between columns ``c`` and ``c + 1`` costs."""
+        return 1 + (c == 0) * sum(len(succs) for succs in self.succs.values()) ** 2
+
     def order(self, sweeps: int = 4, swaps: int = 10) -> None:
-        """Barycentre sweeps right and back left, then neighbour swaps."""
+        """Barycenter sweeps right and back left, then neighbor swaps."""
         last = len(self.layers) - 1
         for _ in range(sweeps):
             for c in range(1, last + 1):
-                self.sort_by_barycentre(c, self.preds, c - 1)
+                self.sort_by_barycenter(c, self.preds, c - 1)
             for c in range(last - 1, -1, -1):
-                self.sort_by_barycentre(c, self.succs, c + 1)
+                self.sort_by_barycenter(c, self.succs, c + 1)
         for _ in range(swaps):
-            if not any([self.swap_neighbours(c) for c in range(last + 1)]):
+            if not any([self.swap_neighbors(c) for c in range(last + 1)]):
                 break
 
 
@@ -172,8 +179,8 @@ def _spaced(wanted: list[float], row: float) -> list[float]:
 
 
 def _heights(columns: _Columns, row: float, sweeps: int = 4) -> dict[_Slot, float]:
-    """The height of each slot: columns start centred, then each slot moves
-    towards the mean height of its neighbours, keeping its column's order,
+    """The height of each slot: columns start centered, then each slot moves
+    towards the mean height of its neighbors, keeping its column's order,
     so that edges, and the waypoints of a bus, run as straight as they can."""
     y = {
         slot: ((len(layer) - 1) / 2 - i) * row
@@ -243,9 +250,9 @@ def layout_graph(
     node sits as far right as its longest path to the root allows. An edge
     that skips columns gets a waypoint in each; the waypoints of edges from
     one node are shared. Each column is sorted by the mean row of its
-    neighbours, sweeping right and back left, then neighbours are swapped
+    neighbors, sweeping right and back left, then neighbors are swapped
     while that removes crossings; last, each node moves towards its
-    neighbours' mean height, keeping its column's order. The work grows
+    neighbors' mean height, keeping its column's order. The work grows
     about linearly with the number of nodes and waypoints, and only the
     graph decides the result.
 
@@ -256,14 +263,14 @@ def layout_graph(
     widths : mapping of str to float
         The width in points of each node's box, by node key.
     gap : float, default 24
-        Space in points between the boxes of neighbouring columns.
+        Space in points between the boxes of neighboring columns.
     row : float, default 50
-        Distance in points between neighbouring rows.
+        Distance in points between neighboring rows.
 
     Returns
     -------
     GraphLayout
-        The centres of the boxes and the routes of the edges, in points.
+        The centers of the boxes and the routes of the edges, in points.
 
     Raises
     ------

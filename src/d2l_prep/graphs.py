@@ -11,7 +11,8 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from numbers import Number
+from typing import Literal, TypeAlias, get_args
 import torch
 from torch.autograd.graph import Node
 
@@ -43,6 +44,14 @@ class GraphNode:
         The tensor's ``.grad``, read like ``value``; ``None`` if it has none
         (an operation, a leaf before ``backward``, an intermediate result
         that does not ``retain_grad``).
+    detail : str
+        For an operation with a constant operand that autograd saved, that
+        constant: ``"×2"`` for ``2 * y``, ``"**2"`` for ``x**2``; else ``""``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a field has the wrong type, or ``kind`` is not one of the four.
     """
 
     key: str
@@ -50,6 +59,25 @@ class GraphNode:
     label: str
     value: Reading | None = None
     grad: Reading | None = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("key", "label", "detail"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a str, got {getattr(self, name)!r}")
+        if self.kind not in get_args(NodeKind):
+            raise ValueError(
+                f"kind must be one of {get_args(NodeKind)}, got {self.kind!r}"
+            )
+        for name in ("value", "grad"):
+            reading = getattr(self, name)
+            shape = isinstance(reading, tuple) and all(
+                isinstance(n, int) for n in reading
+            )
+            if not (reading is None or shape or isinstance(reading, Number)):
+                raise TypeError(
+                    f"{name} must be a number, a shape or None, got {reading!r}"
+                )
 
 
 @dataclass(frozen=True)
@@ -66,11 +94,85 @@ class ComputationGraph:
     flows : tuple of (number, tuple of int, or None)
         One per edge: the gradient ``backward`` sent back along it, if it was
         recorded (see ``record_backward``), else ``None``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If the graph is not one autograd could record: no nodes, two nodes
+        with one key, an edge to an unknown node, into a leaf or out of the
+        root, an edge listed twice, a cycle, or ``flows`` not one per edge.
     """
 
     nodes: tuple[GraphNode, ...]
     edges: tuple[tuple[str, str], ...]
     flows: tuple[Reading | None, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for name in ("nodes", "edges", "flows"):
+            if not isinstance(getattr(self, name), tuple):
+                raise TypeError(f"{name} must be a tuple, got {getattr(self, name)!r}")
+        if not self.nodes:
+            raise ValueError("nodes is empty; a computation graph has at least a root")
+        if self.flows and len(self.flows) != len(self.edges):
+            raise ValueError(
+                f"flows must hold one entry per edge ({len(self.edges)}) or none, "
+                f"got {len(self.flows)}"
+            )
+        _check_graph(self.nodes, self.edges)
+
+
+def _check_graph(
+    nodes: tuple[GraphNode, ...], edges: tuple[tuple[str, str], ...]
+) -> None:
+    """Unique keys, edges between known nodes, once each, and no cycle."""
+    kind: dict[str, str] = {}
+    for node in nodes:
+        if not isinstance(node, GraphNode):
+            raise TypeError(f"nodes must hold GraphNode, got {node!r}")
+        if node.key in kind:
+            raise ValueError(f"two nodes have the key {node.key!r}; keys must differ")
+        kind[node.key] = node.kind
+    if len(set(edges)) != len(edges):
+        raise ValueError("an edge is listed twice; expected each edge once")
+    for edge in edges:
+        if not (isinstance(edge, tuple) and len(edge) == 2):
+            raise TypeError(f"an edge must be a (source, target) pair, got {edge!r}")
+        for end in edge:
+            if not isinstance(end, str) or end not in kind:
+                raise ValueError(f"the edge {edge!r} names {end!r}, which is no node")
+        if kind[edge[1]] == "leaf" or kind[edge[0]] == "root":
+            raise ValueError(
+                f"the edge {edge!r} enters a leaf or leaves the root; "
+                "expected leaves to have no inputs and the root no outputs"
+            )
+    _check_acyclic(list(kind), edges)
+
+
+def _check_acyclic(keys: list[str], edges: tuple[tuple[str, str], ...]) -> None:
+    """Raise ValueError naming a node on a cycle (Kahn's algorithm)."""
+    succs: dict[str, list[str]] = {key: [] for key in keys}
+    preds: dict[str, list[str]] = {key: [] for key in keys}
+    for source, target in edges:
+        succs[source].append(target)
+        preds[target].append(source)
+    inputs = {key: len(preds[key]) for key in keys}
+    ready = [key for key in keys if inputs[key] == 0]
+    while ready:
+        for target in succs[ready.pop()]:
+            inputs[target] -= 1
+            if inputs[target] == 0:
+                ready.append(target)
+    stuck = {key for key in keys if inputs[key] > 0}
+    if stuck:
+        # Every stuck node has a stuck input: walking back from one long
+        # enough must end on a cycle.
+        key = min(stuck)
+        for _ in range(len(stuck)):
+            key = next(p for p in preds[key] if p in stuck)
+        raise ValueError(
+            f"the edges form a cycle through the node {key!r}; "
+            "a computation graph has none"
+        )
 
 
 def _reading(tensor: torch.Tensor) -> Reading:
@@ -84,6 +186,37 @@ def _op_label(fn: Node) -> str:
     """``MulBackward0`` -> ``"Mul"``; names without the suffix are kept."""
     name = fn.name().rsplit("::", 1)[-1]
     return re.sub(r"Backward\d*$", "", name) or name
+
+
+_SIGNS = {"Mul": "×", "Div": "÷"}
+
+
+def _op_detail(fn: Node, label: str) -> str:
+    """The constant operand autograd saved, as ``"×2"``, ``"÷3"`` or ``"**2"``.
+
+    Only a one-element constant is shown; an operand that needs a gradient
+    has a node of its own, and ``+ 3`` saves no constant at all. ``""`` once
+    ``backward`` has freed what autograd saved (``record_backward`` reads the
+    constants before that).
+    """
+    try:
+        return _saved_constant(fn, label)
+    except RuntimeError:  # freed by backward
+        return ""
+
+
+def _saved_constant(fn: Node, label: str) -> str:
+    if label == "Pow":
+        exponent = getattr(fn, "_saved_exponent", None)
+        return f"**{exponent:g}" if isinstance(exponent, (int, float)) else ""
+    if label not in _SIGNS:
+        return ""
+    saved_names = ("_saved_self", "_saved_other")
+    for (input_fn, _), saved in zip(fn.next_functions, saved_names, strict=False):
+        constant = getattr(fn, saved, None) if input_fn is None else None
+        if isinstance(constant, torch.Tensor) and constant.numel() == 1:
+            return f"{_SIGNS[label]}{constant.item():g}"
+    return ""
 
 
 def _check_root(root: object) -> Node:
@@ -157,6 +290,18 @@ class BackwardRecord:
         # id(node) -> (node, gradients received, gradients sent to its inputs);
         # the node is kept so that its id() is not reused.
         self._grads: dict[int, tuple[Node, _Grads, _Grads]] = {}
+        # id(node) -> (node, its constant as _op_detail writes it), read
+        # before backward frees what the node saved.
+        self._details: dict[int, tuple[Node, str]] = {}
+
+    def keep_detail(self, fn: Node) -> None:
+        """Read ``fn``'s constant operand now, while autograd still has it."""
+        self._details[id(fn)] = (fn, _op_detail(fn, _op_label(fn)))
+
+    def detail(self, fn: Node) -> str:
+        """``fn``'s constant operand, as read by ``keep_detail``, or ``""``."""
+        entry = self._details.get(id(fn))
+        return entry[1] if entry and entry[0] is fn else ""
 
     def store(self, fn: Node, received: _Grads, sent: _Grads) -> None:
         """Keep a copy of the gradients ``fn`` received and sent back."""
@@ -198,6 +343,7 @@ def record_backward(root: torch.Tensor) -> Iterator[BackwardRecord]:
             record.store(fn, received, sent)
 
         handles.append(fn.register_hook(hook))
+        record.keep_detail(fn)
     try:
         yield record
     finally:
@@ -225,7 +371,9 @@ class _Walk:
         self.keys: dict[tuple[int, int], tuple[Node, str]] = {}
         self.queue: deque[Node] = deque()
 
-    def add(self, kind: NodeKind, tensor: torch.Tensor | None, label: str) -> str:
+    def add(
+        self, kind: NodeKind, tensor: torch.Tensor | None, label: str, detail: str = ""
+    ) -> str:
         """A new node; a tensor's name, value and gradient are read now."""
         key = f"n{len(self.nodes)}"
         value = grad = None
@@ -237,7 +385,7 @@ class _Walk:
             # A non-leaf keeps its .grad only if asked to (reading it warns).
             if (tensor.is_leaf or tensor.retains_grad) and tensor.grad is not None:
                 grad = _reading(tensor.grad)
-        self.nodes.append(GraphNode(key, kind, label, value, grad))
+        self.nodes.append(GraphNode(key, kind, label, value, grad, detail))
         return key
 
     def connect(self, source: str, target: str, flow: torch.Tensor | None) -> None:
@@ -254,7 +402,12 @@ class _Walk:
     def op_key(self, fn: Node) -> str:
         """The node of an operation; a new one is queued for the walk."""
         if (id(fn), -1) not in self.keys:
-            self.keys[id(fn), -1] = (fn, self.add("op", None, _op_label(fn)))
+            label = _op_label(fn)
+            detail = _op_detail(fn, label)
+            if not detail and self.record is not None:
+                detail = self.record.detail(fn)
+            key = self.add("op", None, label, detail)
+            self.keys[id(fn), -1] = (fn, key)
             self.queue.append(fn)
         return self.keys[id(fn), -1][1]
 
