@@ -12,8 +12,8 @@ xelatex on it, both books at once. Each PDF is also copied into the site,
 
 Needs, besides the ``docs`` extra: xelatex, xeCJK and latexmk (Debian:
 ``texlive-xetex texlive-lang-chinese texlive-latex-extra latexmk``), the
-``fonts-noto-cjk`` and ``fonts-freefont-otf`` fonts and ``rsvg-convert``
-(``librsvg2-bin``). ``.ci/run`` installs them.
+``fonts-noto-cjk``, ``fonts-freefont-otf`` and ``fonts-symbola`` fonts and
+``rsvg-convert`` (``librsvg2-bin``). ``.ci/run`` installs them.
 """
 
 from __future__ import annotations
