@@ -98,7 +98,7 @@ _MACRO = re.compile(r"(\\[A-Za-z@]+|\\.)\s*$")
 
 def _page_at(tex: str, line: int) -> str | None:
     """The page (Sphinx docname) whose text holds line ``line`` of the .tex file."""
-    before = "".join(tex.splitlines(keepends=True)[: line])
+    before = "".join(tex.splitlines(keepends=True)[:line])
     starts = _PAGE_START.findall(before)
     return starts[-1] if starts else None
 

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import BOOKS, pages
-from engine_book import SmallBook, page as small_page
+from engine_book import SmallBook
+from engine_book import page as small_page
 
 pytestmark = [pytest.mark.build, pytest.mark.browser]
 

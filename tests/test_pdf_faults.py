@@ -37,7 +37,9 @@ def small_book(tmp_path_factory: pytest.TempPathFactory) -> SmallBook:
     return SmallBook(tmp_path_factory.mktemp("pdf-book"))
 
 
-def print_with(book: SmallBook, prose: str) -> tuple[subprocess.CompletedProcess[str], int]:
+def print_with(
+    book: SmallBook, prose: str
+) -> tuple[subprocess.CompletedProcess[str], int]:
     """Print the English small book with ``prose`` as a line of page beta.
 
     Returns the run and the line number of ``prose`` in beta's source.
@@ -90,4 +92,3 @@ def test_a_latex_error_names_the_page_and_line(small_book: SmallBook) -> None:
     assert f"docs/en/beta.md, line {line}:" in log
     assert not BOILERPLATE.search(log), log
     assert ".tex:" not in log, "the .tex line, not the page's, was reported"
-
