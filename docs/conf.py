@@ -61,6 +61,10 @@ suppress_warnings: list[str] = []
 # -- MyST and MyST-NB -----------------------------------------------------------
 myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath", "deflist"]
 myst_heading_anchors = 3
+# MathJax's noundefined package prints an unknown command in red and reports no
+# error; without it the formula becomes an error node (mjx-merror), which the
+# browser tests look for on every page, as xelatex would stop on it.
+mathjax3_config = {"tex": {"packages": {"[-]": ["noundefined"]}}}
 
 # One cache for both languages: jupyter-cache hashes the code cells only, so a
 # page pair with identical code executes once.
@@ -155,7 +159,11 @@ def _quiet_jieba() -> None:
 # -- Print edition: docs/pdf.py (LaTeX builder → xelatex) ------------------------
 # Figures are SVG (the LaTeX builder cannot take them): rsvg-convert turns them
 # into vector PDFs. Both books load xeCJK with Debian's Noto CJK fonts, since
-# the English glossary also prints Chinese terms.
+# the English glossary also prints Chinese terms. XeTeX has no font fallback of
+# its own: emoji and other pictographs (U+1F000-U+1FAFF) are put in xeCJK's CJK
+# class, whose fallback font is Symbola (fonts-symbola; Noto Color Emoji is a
+# bitmap font xelatex cannot use). Any other character the fonts lack is an
+# error (\tracinglostchars=3), which docs/pdf.py reports with its page.
 extensions.append("sphinxcontrib.rsvgconverter")
 nb_mime_priority_overrides.append(("latex", "image/svg+xml", 15))
 latex_engine = "xelatex"
@@ -168,7 +176,13 @@ latex_elements = {
     "fontenc": r"""\usepackage{xeCJK}
 \setCJKmainfont{Noto Serif CJK SC}
 \setCJKsansfont{Noto Sans CJK SC}
-\setCJKmonofont{Noto Sans Mono CJK SC}""",
+\setCJKmonofont{Noto Sans Mono CJK SC}
+\xeCJKDeclareCharClass{CJK}{"1F000 -> "1FAFF}
+\setCJKfallbackfamilyfont{\CJKrmdefault}{Symbola}
+\setCJKfallbackfamilyfont{\CJKsfdefault}{Symbola}
+\setCJKfallbackfamilyfont{\CJKttdefault}{Symbola}
+\xeCJKsetup{AutoFallBack=true}
+\tracinglostchars=3""",
     "fvset": r"\fvset{fontsize=\small,formatcom=\xeCJKVerbAddon}",
     "maketitle": r"\date{}\sphinxmaketitle",  # no build date on the title page
     "makeindex": "",

@@ -12,13 +12,15 @@ xelatex on it, both books at once. Each PDF is also copied into the site,
 
 Needs, besides the ``docs`` extra: xelatex, xeCJK and latexmk (Debian:
 ``texlive-xetex texlive-lang-chinese texlive-latex-extra latexmk``), the
-``fonts-noto-cjk`` and ``fonts-freefont-otf`` fonts and ``rsvg-convert``
-(``librsvg2-bin``). ``.ci/run`` installs them.
+``fonts-noto-cjk``, ``fonts-freefont-otf`` and ``fonts-symbola`` fonts and
+``rsvg-convert`` (``librsvg2-bin``). ``.ci/run`` installs them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,25 +69,113 @@ def _sphinx_latex(book: str) -> list[str]:
 
 
 def _make_pdf(book: str) -> list[str]:
-    """latexmk (through Sphinx's generated Makefile) on one book's .tex file."""
-    return ["make", "-C", str(LATEX / book), "all-pdf", "LATEXMKOPTS=-silent"]
+    """latexmk (through Sphinx's generated Makefile) on one book's .tex file.
+
+    xelatex stops at the first error and writes ``file:line:`` before it (see
+    :func:`latex_error`); a character the fonts lack is an error too
+    (``\\tracinglostchars=3`` in ``docs/conf.py``).
+    """
+    options = "-interaction=nonstopmode -halt-on-error -file-line-error"
+    return [
+        "make",
+        "-C",
+        str(LATEX / book),
+        "all-pdf",
+        "LATEXMKOPTS=-silent",
+        f"LATEXOPTS={options}",
+    ]
+
+
+# TeX's messages in its log: "./d2l-prep-en.tex:12: message" with -file-line-error
+# ("! message" for the few without a place), the input line "l.12 text read",
+# and the label Sphinx's LaTeX writer puts where each page begins.
+_ERROR = re.compile(r"^(?:(?P<file>\S+?):(?P<line>\d+): |! )(?P<message>.+)$", re.M)
+_CONTEXT = re.compile(r"^l\.\d+ (?P<read>.*)$", re.M)
+_PAGE_START = re.compile(r"\\label\{\\detokenize\{(?P<page>[^{}]+)::doc\}\}")
+_LOST = re.compile(r"Missing character: There is no (?P<char>.) ")
+_MACRO = re.compile(r"(\\[A-Za-z@]+|\\.)\s*$")
+
+
+def _page_at(tex: str, line: int) -> str | None:
+    """The page (Sphinx docname) whose text holds line ``line`` of the .tex file."""
+    before = "".join(tex.splitlines(keepends=True)[:line])
+    starts = _PAGE_START.findall(before)
+    return starts[-1] if starts else None
+
+
+def _source_lines(book: str, page: str, needle: str) -> list[int]:
+    """The lines of a page's source that hold ``needle``."""
+    source = DOCS / book / f"{page}.md"
+    if not needle or not source.is_file():
+        return []
+    lines = source.read_text(encoding="utf-8").splitlines()
+    return [number for number, text in enumerate(lines, 1) if needle in text]
+
+
+def latex_error(book: str) -> str | None:
+    """LaTeX's first error in a book's log, placed on its page and line.
+
+    The message is LaTeX's own; the place is the page whose start label last
+    precedes the .tex line, and the lines of that page's source holding the
+    undefined command or the missing character. None if the log has no error.
+    """
+    log_path = LATEX / book / f"d2l-prep-{book}.log"
+    if not log_path.is_file():
+        return None
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    error = _ERROR.search(log)
+    if error is None:
+        return None
+    message = error["message"].strip()
+    context = _CONTEXT.search(log, error.end())
+    needle = ""
+    if (lost := _LOST.search(message)) is not None:
+        needle = lost["char"]
+    elif message.startswith("Undefined control sequence") and context:
+        macro = _MACRO.search(context["read"])
+        needle = macro.group(1) if macro else ""
+        message = f"{message} {needle}".rstrip()
+    tex_name = f"d2l-prep-{book}.tex"
+    if error["file"] is None or Path(error["file"]).name != tex_name:
+        where = f"{error['file']}:{error['line']}" if error["file"] else "LaTeX"
+        return f"{where}: {message}\n(log: {log_path})"
+    tex = (LATEX / book / tex_name).read_text(encoding="utf-8", errors="replace")
+    page = _page_at(tex, int(error["line"]))
+    if page is None:
+        return f"{tex_name}, before the first page: {message}\n(log: {log_path})"
+    lines = _source_lines(book, page, needle)
+    at = f", line {', '.join(map(str, lines))}" if lines else ""
+    return f"docs/{book}/{page}.md{at}: {message}\n(log: {log_path})"
 
 
 def _run_all(commands: dict[str, list[str]], step: str) -> bool:
-    """Run one command per book at once; print the log of each one that fails."""
+    """Run one command per book at once; say why each one that fails failed.
+
+    For the xelatex step that is LaTeX's error and its page; otherwise (or if
+    the LaTeX log has no error) the end of the step's output.
+    """
     logs = {book: BUILD / f"{step}-{book}.log" for book in commands}
+    # No wrapped lines in TeX's log, so that messages are read whole.
+    env = {**os.environ, "max_print_line": "10000"}
     running = {}
     for book, command in commands.items():
         with logs[book].open("w", encoding="utf-8") as log:
             running[book] = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
             )
     ok = True
     for book, process in running.items():
         if process.wait():
             ok = False
-            tail = logs[book].read_text(encoding="utf-8", errors="replace")[-4000:]
-            print(f"{step} of the {book!r} book failed:\n{tail}", file=sys.stderr)
+            reason = latex_error(book) if step == "xelatex" else None
+            if reason is None:
+                reason = logs[book].read_text(encoding="utf-8", errors="replace")
+                reason = reason[-4000:]
+            print(f"{step} of the {book!r} book failed:\n{reason}", file=sys.stderr)
     return ok
 
 

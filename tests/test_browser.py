@@ -7,6 +7,7 @@ but under ``CI=true`` a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import BOOKS, pages
+from engine_book import SmallBook
+from engine_book import page as small_page
 
 pytestmark = [pytest.mark.build, pytest.mark.browser]
 
@@ -35,6 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 MOBILE_WIDTH = 390
+# What MathJax 3 leaves where it could not typeset a formula (v2's class too).
+MATH_ERRORS = "mjx-merror, [data-mjx-error], .MathJax_Error"
 
 
 def _browser_or_skip() -> Any:
@@ -74,19 +79,22 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
 
-@pytest.fixture(scope="module")
-def site_url(built_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
+@contextlib.contextmanager
+def _serve(directory: Path) -> Iterator[str]:
+    """Serve a built site on 127.0.0.1; yield its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser(site_url: str) -> Iterator[Any]:
+@contextlib.contextmanager
+def _chromium() -> Iterator[Any]:
     sync_playwright = _browser_or_skip()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
@@ -94,6 +102,18 @@ def browser(site_url: str) -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site: Path) -> Iterator[str]:
+    with _serve(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(site_url: str) -> Iterator[Any]:
+    with _chromium() as chromium:
+        yield chromium
 
 
 @dataclass
@@ -226,7 +246,7 @@ def test_page_loads_cleanly_offline(
     math = page.evaluate(
         "() => ({formulas: document.querySelectorAll('.math').length,"
         " rendered: document.querySelectorAll('.math mjx-container').length,"
-        " errors: document.querySelectorAll('mjx-merror, .MathJax_Error').length})"
+        f" errors: document.querySelectorAll('{MATH_ERRORS}').length}})"
     )
     assert math["rendered"] == math["formulas"], f"formulas left unrendered: {math}"
     assert math["errors"] == 0, f"formulas with TeX errors: {math}"
@@ -432,3 +452,33 @@ def test_formulas_fit_a_phone_column(open_page: Any, book: str, name: str) -> No
     )
     _typeset(page)
     assert page.evaluate(_WIDE_MATH, MATH_SLACK) == []
+
+
+def test_math_tex_cannot_typeset_is_an_error_node(tmp_path: Path) -> None:
+    """What the pages' math check looks for is there when a formula is wrong.
+
+    A small book, built like the real one: an undefined command (which xelatex
+    stops on) leaves a MathJax error node, since the site does not load
+    MathJax's noundefined package; a correct formula beside it leaves none.
+    """
+    _browser_or_skip()
+    book = SmallBook(tmp_path)
+    book.write("alpha.md", small_page("Alpha", "x = 1") + "\nRight: $x^2$.\n")
+    bad = small_page("Beta", "y = 2") + "\nWrong: $\\undefinedmacro{x}$, $y$.\n"
+    book.write("beta.md", bad)
+    run = book.build()
+    assert run.returncode == 0, run.stdout + run.stderr
+    count = (
+        f"() => [document.querySelectorAll('.math mjx-container').length,"
+        f" document.querySelectorAll('{MATH_ERRORS}').length]"
+    )
+    found = {}
+    with _serve(book.build_dir / "html") as url, _chromium() as chromium:
+        tab = chromium.new_page()
+        for name in ("alpha", "beta"):
+            tab.goto(f"{url}/en/{name}.html", wait_until="load")
+            _typeset(tab)
+            found[name] = tab.evaluate(count)
+    assert found["alpha"] == [1, 0], found
+    rendered, errors = found["beta"]
+    assert rendered == 2 and errors >= 1, found
