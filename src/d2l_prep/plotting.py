@@ -111,7 +111,7 @@ def set_axes(
     axes : matplotlib.axes.Axes
         The axes to set up.
     xlabel, ylabel : str or None
-        Axis labels; None leaves the axis unlabelled.
+        Axis labels; None leaves the axis unlabeled.
     xlim, ylim : (float, float) or None
         Axis limits; None lets Matplotlib choose them from the data.
     xscale, yscale : str
@@ -238,14 +238,14 @@ def _draw_curves(
 ) -> None:
     """Clear the axes; draw ys[i] against xs[i] in the format fmts[i % len(fmts)].
 
-    A curve that reuses a format takes colour i of the cycle (C0, C1, ...).
+    A curve that reuses a format takes color i of the cycle (C0, C1, ...).
     """
-    colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["k"])
+    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["k"])
     axes.cla()
     for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
         (line,) = axes.plot(x, y, fmts[i % len(fmts)])
         if i >= len(fmts):
-            line.set_color(colours[i % len(colours)])
+            line.set_color(colors[i % len(colors)])
 
 
 def _check_plot_options(
@@ -305,7 +305,7 @@ def plot(
         Matplotlib format strings; curve i uses ``fmts[i % len(fmts)]``:
         with more curves than formats, the formats repeat and every curve is
         drawn. A curve that reuses a format keeps its line style but takes
-        colour ``i`` of Matplotlib's cycle, so it differs from the first.
+        color ``i`` of Matplotlib's cycle, so it differs from the first.
     figsize : (float, float), default (3.5, 2.5)
         Size in inches of the figure, when a new one is created; the call
         also switches Jupyter to SVG figures (:func:`set_figsize`).
