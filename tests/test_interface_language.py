@@ -4,7 +4,9 @@ Opens Chinese pages in Chromium (the fixtures of ``test_browser.py``) and
 reads what a reader sees or hears outside the article: the text of the
 header, sidebars, footer and previous/next links, the search status line
 after a finished search, and every ``aria-label``, ``title``, ``placeholder``
-and ``alt``, including the icons' SVG titles and the page's title.  Code and
+and ``alt``, including the icons' SVG titles and the page's title, and the
+labels, titles and tooltips of the article (folded cells, permalinks, copy
+buttons).  Code and
 known proper names aside, no two English words may follow each other there.
 """
 
@@ -54,12 +56,20 @@ ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[\s/,:;&'’-]+[A-Za-z]{2,})+")
 # of the results belong to the interface, the results themselves do not.
 _INTERFACE_TEXT = """() => {
   const root = document.documentElement.cloneNode(true);
+  const found = [document.title];
+  // Labels, titles and tooltips inside the article are interface too.
+  for (const element of root.querySelectorAll('article *')) {
+    for (const name of ['aria-label', 'title', 'data-tooltip']) {
+      const value = element.getAttribute(name);
+      if (value) found.push(value);
+    }
+  }
   for (const article of root.querySelectorAll('article')) {
     const keep = [...article.querySelectorAll('#search-results > h2, .search-summary')];
     article.replaceChildren(...keep);
   }
   root.querySelectorAll('script, style, noscript, pre, code').forEach(e => e.remove());
-  const found = [document.title, root.querySelector('body').textContent];
+  found.push(root.querySelector('body').textContent);
   for (const element of root.querySelectorAll('*')) {
     for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
       const value = element.getAttribute(name);

@@ -6,7 +6,8 @@ Chinese JavaScript catalogue still has the search status line of Sphinx 7
 ("page(s)"), so Sphinx 8's ``ngettext`` call finds no translation.  Furo
 ships no catalogue at all, and writes some of its interface without
 ``_()``: button and checkbox labels, the icons' titles, "'s" in its footer,
-the navigation's "Toggle navigation of ...".
+the navigation's "Toggle navigation of ...", as MyST-NB does the label of a
+folded cell.
 
 The missing strings live in ``docs/locales/<language>/LC_MESSAGES/sphinx.po``
 (a gettext catalogue, read by Sphinx before its own).  Before Sphinx starts,
@@ -17,7 +18,8 @@ JavaScript strings (those whose location is a ``.js`` file) added, since
 Sphinx copies one ``sphinx.js`` and does not merge them.
 :class:`TranslatingTemplateLoader` passes furo's hard-coded labels and
 titles through ``_()``, so the same catalogue translates them; in the
-English book ``_()`` returns them as they are.
+English book ``_()`` returns them as they are; so does ``_visit_hidden_cell``
+for MyST-NB's label.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ import sphinx
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment
+from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput, visit_HideCellInput
 from sphinx.application import Sphinx
 from sphinx.jinja2glue import BuiltinTemplateLoader
 from sphinx.locale import get_translation
@@ -158,7 +162,27 @@ def _translate_navigation(
     )
 
 
+_HIDDEN_LABEL = 'aria-label="Toggle hidden content"'
+
+
+def _visit_hidden_cell(self: Any, node: HideCodeCellNode) -> None:
+    """MyST-NB's folded cell, its English ``aria-label`` translated."""
+    start = len(self.body)
+    visit_HideCellInput(self, node)
+    label = escape(str(get_translation("sphinx")("Toggle hidden content")))
+    self.body[start:] = [
+        part.replace(_HIDDEN_LABEL, f'aria-label="{label}"')
+        for part in self.body[start:]
+    ]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("myst_nb")
+    app.add_node(
+        HideCodeCellNode,
+        override=True,
+        html=(_visit_hidden_cell, depart_HideCellInput),
+    )
     # "env": the API page's module docstrings (api_origin.py) are read, not written.
     app.add_config_value("ui_catalogue_digest", "", "env", types=[str])
     # after furo's own handler, which builds the navigation tree
