@@ -18,6 +18,7 @@ sys.path.insert(0, str(DOCS / "_ext"))
 # docs/_ext/layout.py (D2L_BUILD_DIR moves the build folder).
 from hosted_site import not_found_body, site_url  # noqa: E402
 from layout import BOOKS, BUILD, execution_cache  # noqa: E402
+from ui_locale import catalogue_digest, prepare  # noqa: E402
 
 # Kernels started by MyST-NB inherit the environment: the book's figures get
 # a fixed SVG hash salt, no timestamps and a transparent background.
@@ -29,8 +30,10 @@ os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 # -- Project ------------------------------------------------------------------
 project = "d2l-prep"
-author = "The d2l-prep authors"
-copyright = "2026, The d2l-prep authors"
+# Per book: the authors as each book names them (footer and title page).
+AUTHORS = {"en": "The d2l-prep authors", "zh": "d2l-prep 作者"}
+author = AUTHORS["en"]
+COPYRIGHT_YEAR = "2026"
 
 extensions = [
     "myst_nb",
@@ -50,6 +53,8 @@ extensions = [
     "csp",
     "search_index",
     "reread",
+    "ui_locale",
+    "api_origin",
 ]
 exclude_patterns = ["conf.py"]
 templates_path = [str(DOCS / "_templates")]
@@ -89,6 +94,8 @@ napoleon_google_docstring = False
 
 # -- Output -------------------------------------------------------------------
 html_theme = "furo"
+# Furo's hard-coded labels go through the interface catalogue (ui_locale.py).
+template_bridge = "ui_locale.TranslatingTemplateLoader"
 html_theme_options = {
     # Top-of-page buttons: "view" offers the notebook, "edit" switches language.
     "top_of_page_buttons": ["view", "edit"],
@@ -138,11 +145,19 @@ def language_settings(book: str) -> dict[str, object]:
             "notfound_context": {"title": "404", "body": not_found_body(site)},
             "language": info["language"],
             "html_title": info["title"],
+            "copyright": f"{COPYRIGHT_YEAR}{_COMMA[book]}{AUTHORS[book]}",
+            # The interface strings Sphinx's catalogues lack (ui_locale.py),
+            # compiled into the build folder.
+            "locale_dirs": prepare(info["language"], BUILD / "locale"),
+            "ui_catalogue_digest": catalogue_digest(info["language"]),
             "bilingual_book": book,
             "bilingual_books": BOOKS,
         }
         | latex_settings(book)
     )
+
+
+_COMMA = {"en": ", ", "zh": "，"}
 
 
 def _quiet_jieba() -> None:
@@ -209,7 +224,7 @@ def latex_settings(book: str) -> dict[str, object]:
     Only the index's toctrees are printed (its prose speaks of the website).
     """
     title = BOOKS[book]["title"]
-    authors = {"en": author, "zh": "d2l-prep 作者"}[book]
+    authors = AUTHORS[book]
     elements = latex_elements | {"preamble": _LATEX_PREAMBLE[book]}
     return {
         "latex_documents": [

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 from engine_book import SmallBook, page
+from test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 pytestmark = pytest.mark.browser
 

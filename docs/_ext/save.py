@@ -26,7 +26,15 @@ from pathlib import Path
 
 from cells import read_code_cells
 
-__all__ = ["SavedCell", "collect", "render", "generate", "stale_modules", "main"]
+__all__ = [
+    "SavedCell",
+    "saved_cells",
+    "collect",
+    "render",
+    "generate",
+    "stale_modules",
+    "main",
+]
 
 MARKER = "#@save"
 _MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -73,7 +81,8 @@ def _headings(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def _saved_cells(page: Path, label: str) -> list[SavedCell]:
+def saved_cells(page: Path, label: str) -> list[SavedCell]:
+    """The ``#@save`` cells of one page, ``label`` naming it in messages."""
     saved = []
     headings = _headings(page.read_text(encoding="utf-8"))
     for cell in read_code_cells(page):
@@ -111,9 +120,9 @@ def collect(root: Path) -> list[SavedCell]:
         raise ValueError(f"root must be the repository root, no docs/en in {root}")
     cells: list[SavedCell] = []
     for page in sorted(en_dir.glob("*.md")):
-        en = _saved_cells(page, f"docs/en/{page.name}")
+        en = saved_cells(page, f"docs/en/{page.name}")
         twin = zh_dir / page.name
-        zh = _saved_cells(twin, f"docs/zh/{page.name}") if twin.exists() else []
+        zh = saved_cells(twin, f"docs/zh/{page.name}") if twin.exists() else []
         if [(c.module, c.code) for c in en] != [(c.module, c.code) for c in zh]:
             raise ValueError(
                 f"the #@save cells of docs/en/{page.name} and docs/zh/{page.name} "
