@@ -36,6 +36,8 @@ from typing import Any
 
 import exec_cache
 import kernels
+import layout
+import sandbox
 from cells import parse_code_cells
 from layout import DOCS
 
@@ -148,6 +150,10 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
 
     current: list[int] = []
     start = time.perf_counter()
+    try:
+        timeout, source = sandbox.page_timeout(job.nb, timeout, layout.CELL_TIMEOUT)
+    except ValueError as error:
+        return Outcome(job.page, FAILED, detail=str(error))
     if kernels.use_fork():
         km: Any = kernels.ForkedKernelManager(kernel_name="python3")
         stopper: Any = km
@@ -163,8 +169,10 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         on_cell_start=lambda cell, cell_index: current.append(cell_index),
     )
     status, detail = SUCCEEDED, ""
+    folder = stopper.folder  # the kernel's working folder, gone once it stops
     try:
         await (stopper.start() if stopper is not km else _forked(km, threads))
+        folder = stopper.folder
         await _execute_cells(client)
     except CellTimeoutError as error:
         status, detail = TIMEOUT, str(error)
@@ -187,11 +195,28 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         detail = f"its output is {size:,} bytes, over the limit of {OUTPUT_LIMIT:,}"
     number, line, first = _locate(job, index)
     detail = _ANSI.sub("", detail)  # colours would hide "Cell In[4], line 2"
+    detail += _limit_notes(status, detail, folder, f"{timeout} s per cell ({source})")
     if first:
         detail = _IPYTHON_CELL.sub(
             lambda m: f"{_display(job.page)}:{first + int(m[1]) - 1}", detail
         )
     return Outcome(job.page, status, time.perf_counter() - start, number, line, detail)
+
+
+def _limit_notes(status: str, detail: str, folder: str | None, timeout: str) -> str:
+    """What a failure owes to a limit of the kernel: the limit and its setting."""
+    memory = f"{layout.kernel_memory():g} GiB ({layout.KERNEL_MEMORY})"
+    if status == TIMEOUT:
+        return f"\nthe limit is {timeout}"
+    if status == DIED and "signal" in detail:
+        return f"; the kernel's memory limit is {memory}"
+    if status != FAILED:
+        return ""
+    notes = [
+        sandbox.permission_note(detail, folder),
+        sandbox.memory_note(detail, memory),
+    ]
+    return "".join(f"\n{note}" for note in notes if note)
 
 
 async def _execute_cells(client: Any) -> None:
@@ -411,6 +436,14 @@ def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> li
     )
 
 
+def _prepare_kernels() -> None:
+    """Check the limits' settings, give the kernels their folders, say if unconfined."""
+    layout.kernel_memory()  # a bad value fails here, not in every kernel
+    sandbox.prepare(str(layout.KERNEL_HOME))
+    if not sandbox.abi():
+        sandbox.say_unconfined()
+
+
 def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -> bool:
     """Execute the pages whose outputs the cache lacks; False if one fails.
 
@@ -430,6 +463,7 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
             return True
         start = time.perf_counter()
         print(f"executing {len(jobs)} notebook(s), {workers} at a time", flush=True)
+        _prepare_kernels()
         if kernels.use_fork():
             kernels.preload()
         got = asyncio.run(_execute_all(run, jobs, workers, conf.nb_execution_timeout))

@@ -29,6 +29,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
+import sandbox
 from layout import STOP_GRACE
 
 _POLL = 0.02
@@ -86,6 +87,8 @@ def _run_kernel(connection_file: str, cwd: str, parent: int, threads: int) -> No
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
         os.chdir(cwd)
+        # Before IPython starts a thread: confined, with a memory limit.
+        sandbox.enter_kernel(cwd, os.path.dirname(connection_file))
         limit_threads(threads)
         from ipykernel.kernelapp import IPKernelApp
 
@@ -213,6 +216,7 @@ class LaunchedKernel:
         if os.name == "posix":
             self.km.transport = "ipc"
             self.km.ip = os.path.join(self.private, "ipc")
+        sandbox.confine_launched(self.km, self.folder, self.private)
         self.exit_description = ""
 
     async def start(self) -> None:

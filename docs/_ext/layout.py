@@ -69,3 +69,48 @@ def execution_key(
 def execution_cache(build: Path = BUILD) -> Path:
     """The jupyter-cache folder shared by both books for the current inputs."""
     return build / ".jupyter_cache" / execution_key()
+
+
+# -- Limits and confinement of the kernels (enforced by docs/_ext/sandbox.py) --
+# Every setting is read here, when it is needed, so that a bad value fails
+# with a message naming the variable.
+
+# Seconds a cell may run: D2L_CELL_TIMEOUT, or a page's own front matter
+# (``mystnb: {execution_timeout: N}``, MyST-NB's key, so that a plain
+# sphinx-build honours it too).  The slowest cell of the book takes about
+# 1 s (measured 2026-12-07, 2 shared cores): 120 s is a wide margin that still
+# ends a runaway loop within two minutes.
+CELL_TIMEOUT = "D2L_CELL_TIMEOUT"
+DEFAULT_CELL_TIMEOUT = 120
+# GiB of data memory (RLIMIT_DATA) each kernel may use: D2L_KERNEL_MEMORY.
+# The heaviest page peaks well under 1 GiB; the default leaves the build and
+# the other kernels (one per core) room on a 2-core 24 GiB machine.
+KERNEL_MEMORY = "D2L_KERNEL_MEMORY"
+DEFAULT_KERNEL_MEMORY = 4.0
+# The folder the build gives every kernel for its settings and caches
+# (Matplotlib's MPLCONFIGDIR, IPython's IPYTHONDIR, XDG_CACHE_HOME).
+KERNEL_HOME = BUILD / "kernel-home"
+
+
+def _positive(name: str, default: float, kind: type) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        what = "a positive int" if kind is int else "a positive number"
+        raise ValueError(f"{name} must be {what}, got {text!r}")
+    return value
+
+
+def cell_timeout() -> int:
+    """Seconds a cell may run, unless its page says otherwise: ``D2L_CELL_TIMEOUT``."""
+    return int(_positive(CELL_TIMEOUT, DEFAULT_CELL_TIMEOUT, int))
+
+
+def kernel_memory() -> float:
+    """GiB of data memory per kernel: ``D2L_KERNEL_MEMORY``."""
+    return float(_positive(KERNEL_MEMORY, DEFAULT_KERNEL_MEMORY, float))
