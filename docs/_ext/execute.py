@@ -323,7 +323,11 @@ async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) ->
     async def one(job: Job) -> None:
         async with slots:  # the kernel starts only when a slot is free
             if not run.stopped:
-                run.finish(job, await _run_one(job, timeout, threads))
+                outcome = await _run_one(job, timeout, threads)
+                # A kernel stopped by SIGINT or SIGTERM can end in nbclient's
+                # DeadKernelError: the signal, not the page, is to blame.
+                if not got:
+                    run.finish(job, outcome)
 
     def on_signal(signum: int) -> None:
         if not got:
