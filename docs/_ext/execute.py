@@ -469,7 +469,8 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
         print(f"executing {len(jobs)} notebook(s), {workers} at a time", flush=True)
         _prepare_kernels()
         if kernels.use_fork():
-            kernels.preload()
+            code = "\n".join(c.source for j in jobs for c in j.nb.cells)
+            kernels.preload(code)
         got = asyncio.run(_execute_all(run, jobs, workers, conf.nb_execution_timeout))
     finally:
         index.save()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import sys
@@ -238,19 +239,31 @@ class LaunchedKernel:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def preload() -> None:
-    """Import, once, what every page's kernel imports anyway (before forking)."""
+PRELOAD = ("numpy", "torch", "matplotlib.pyplot", "ipykernel.kernelapp")
+
+
+def preload(code: str | None = None) -> None:
+    """Import, once, what every page's kernel imports anyway (before forking).
+
+    Given the pages' ``code``, a library none of it names (nor ``d2l_prep``,
+    which imports them all) is left out: a small book (the tests') without
+    PyTorch forks its kernels without importing it.
+    """
     # A fresh kernel selects Matplotlib's inline backend through this variable
     # before anything imports Matplotlib; the forked kernels must inherit it.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     import importlib
 
-    for name in ("numpy", "torch", "matplotlib.pyplot", "ipykernel.kernelapp"):
-        importlib.import_module(name)
-    try:
-        importlib.import_module("d2l_prep")
-    except ImportError:
-        pass  # a book without the package (e.g. a test's small book)
+    words = None if code is None else set(re.findall(r"\w+", code))
+    for name in PRELOAD:
+        top = name.split(".")[0]
+        if words is None or top == "ipykernel" or {top, "d2l_prep"} & words:
+            importlib.import_module(name)
+    if words is None or "d2l_prep" in words:
+        try:
+            importlib.import_module("d2l_prep")
+        except ImportError:
+            pass  # a book without the package (e.g. a test's small book)
 
 
 def kernel_exit(km: Any) -> str:

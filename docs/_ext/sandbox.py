@@ -244,9 +244,7 @@ def page_timeout(nb: Any, default: int, setting: str) -> tuple[int, str]:
 
 _DENIED = re.compile(r"PermissionError: \[Errno 13\] [^\n]*?'([^'\n]+)'")
 _NO_MEMORY = re.compile(
-    r"^(MemoryError|.*can't allocate memory|.*Cannot allocate memory|"
-    r".*not enough memory)",
-    re.MULTILINE,
+    r"MemoryError|can't allocate memory|Cannot allocate memory|Unable to allocate"
 )
 
 

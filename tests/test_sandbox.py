@@ -1,0 +1,143 @@
+"""Each kernel is confined (docs/_ext/sandbox.py) and limited (D2L_* settings).
+
+A cell may write only in its working folder (also its ``TMPDIR``) and the
+folders the build gives it; a write elsewhere fails the build naming the page,
+the cell and the path, and writes nothing.  A memory hog and a slow cell fail
+naming their limit and its setting.  Built on the small book of engine_book.py.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+import layout
+import sandbox
+from engine_book import HEADER, SmallBook, page
+
+confined = pytest.mark.skipif(not sandbox.abi(), reason="no Landlock here")
+
+# Where beta.md's first code cell is named in an error report.
+FIRST_CELL = "docs/en/beta.md:12 (code cell 1)"
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> SmallBook:
+    return SmallBook(tmp_path)
+
+
+def _outside(book: SmallBook, where: str) -> tuple[str, Path]:
+    """(the path a cell writes to, the file it would be) for each place."""
+    name = f"escape-{uuid.uuid4().hex}"
+    if where == "parent":  # the working folder is <book.tmp>/d2l-prep-exec-*
+        return f"../../{name}", book.root / name
+    if where == "tmp":
+        return f"/tmp/{name}", Path("/tmp") / name
+    if where == "home":
+        return str(Path.home() / name), Path.home() / name
+    target = book.docs / "en" / f"{name}.md"
+    return str(target), target
+
+
+@confined
+@pytest.mark.parametrize("where", ["parent", "tmp", "home", "docs"])
+def test_a_write_outside_the_folder_fails_naming_page_cell_and_path(
+    book: SmallBook, where: str
+) -> None:
+    path, target = _outside(book, where)
+    book.write("beta.md", page("Beta", f"open({path!r}, 'w').write('x')"))
+    result = book.build()
+    assert result.returncode == 1
+    assert FIRST_CELL in result.stderr
+    assert f"PermissionError: [Errno 13] Permission denied: {path!r}" in result.stderr
+    assert f"writing {path}" in result.stderr
+    assert str(target) in result.stderr  # a relative path is also resolved
+    assert not target.exists()
+
+
+@confined
+def test_a_subprocess_is_confined_too(book: SmallBook) -> None:
+    path, target = _outside(book, "tmp")
+    cell = f"import subprocess\nsubprocess.run(['touch', {path!r}], check=True)"
+    book.write("beta.md", page("Beta", cell))
+    result = book.build()
+    assert result.returncode == 1
+    assert "CalledProcessError" in result.stderr
+    assert not target.exists()
+
+
+def test_writes_in_the_working_folder_and_tmpdir_work(book: SmallBook) -> None:
+    cell = (
+        "import os, pathlib, subprocess, tempfile\n"
+        "pathlib.Path('data').mkdir()\n"
+        "pathlib.Path('data/a.csv').write_text('1,2')\n"
+        "subprocess.run(['sh', '-c', 'echo 3 > data/b.txt'], check=True)\n"
+        "with tempfile.NamedTemporaryFile('w', suffix='.tmp') as file:\n"
+        "    file.write('x')\n"
+        "    inside = os.path.dirname(file.name) == os.getcwd()\n"
+        "subprocess.run(['echo', 'quiet'], stdout=subprocess.DEVNULL, check=True)\n"
+        "print('tmp', inside, os.environ['TMPDIR'] == os.getcwd())\n"
+        "print('read', open('data/a.csv').read(), open('data/b.txt').read().strip())"
+    )
+    book.write("beta.md", page("Beta", cell))
+    result = book.build("en")
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = book.html("en", "beta")
+    assert "tmp True True" in html
+    assert "read 1,2 3" in html
+
+
+def test_a_memory_hog_fails_naming_the_limit_and_its_setting(
+    book: SmallBook,
+) -> None:
+    book.write("beta.md", page("Beta", "hog = bytearray(3 * 2**30)"))
+    start = time.monotonic()
+    result = book.build(D2L_KERNEL_MEMORY="1")
+    assert result.returncode == 1
+    assert FIRST_CELL in result.stderr
+    assert "MemoryError" in result.stderr
+    assert "the kernel's limit is 1 GiB (D2L_KERNEL_MEMORY)" in result.stderr
+    assert time.monotonic() - start < 120  # refused at once, not swapped
+
+
+def test_a_slow_cell_fails_naming_d2l_cell_timeout(book: SmallBook) -> None:
+    book.write("beta.md", page("Beta", "import time\ntime.sleep(120)"))
+    result = book.build(D2L_CELL_TIMEOUT="2")
+    assert result.returncode == 1
+    assert f"{FIRST_CELL}: the cell timed out" in result.stderr
+    assert "the limit is 2 s per cell (D2L_CELL_TIMEOUT)" in result.stderr
+
+
+def test_a_page_sets_its_own_timeout(book: SmallBook) -> None:
+    own = HEADER.replace(
+        "file_format: mystnb\n",
+        "file_format: mystnb\nmystnb:\n  execution_timeout: 2\n",
+    )
+    text = page("Beta", "import time\ntime.sleep(120)").replace(HEADER, own)
+    book.write("beta.md", text)
+    result = book.build("en")
+    assert result.returncode == 1
+    assert "docs/en/beta.md" in result.stderr and "timed out" in result.stderr
+    assert "2 s per cell (this page's mystnb.execution_timeout)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "read"),
+    [
+        ("D2L_CELL_TIMEOUT", layout.cell_timeout),
+        ("D2L_KERNEL_MEMORY", layout.kernel_memory),
+    ],
+)
+@pytest.mark.parametrize("bad", ["zero", "0", "-3"])
+def test_a_bad_limit_setting_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, name: str, read: object, bad: str
+) -> None:
+    monkeypatch.setenv(name, bad)
+    with pytest.raises(ValueError, match=f"{name} must be a positive"):
+        read()  # type: ignore[operator]
+    monkeypatch.delenv(name)
+    assert read() > 0  # type: ignore[operator]
+
