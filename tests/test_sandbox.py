@@ -8,6 +8,7 @@ naming their limit and its setting.  Built on the small book of engine_book.py.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
@@ -141,3 +142,13 @@ def test_a_bad_limit_setting_is_refused_by_name(
     monkeypatch.delenv(name)
     assert read() > 0  # type: ignore[operator]
 
+
+def test_every_setting_is_read_in_layout_only() -> None:
+    """``docs/_ext/layout.py`` is the one place a D2L_* variable is read."""
+    pattern = re.compile(r"environ(?:\.get)?[\[(]\s*[\"']D2L_|getenv\([\"']D2L_")
+    readers = [
+        path.relative_to(layout.DOCS).as_posix()
+        for path in sorted(layout.DOCS.rglob("*.py"))
+        if "_build" not in path.parts and pattern.search(path.read_text("utf-8"))
+    ]
+    assert readers == ["_ext/layout.py"]

@@ -307,10 +307,7 @@ class Run:
 
 def kernel_threads(workers: int) -> int:
     """Threads per kernel: cores / workers, or ``D2L_KERNEL_THREADS`` (bench)."""
-    forced = os.environ.get("D2L_KERNEL_THREADS", "")
-    if forced and not (forced.isdigit() and int(forced) > 0):
-        raise ValueError(f"D2L_KERNEL_THREADS must be a positive int, got {forced!r}")
-    return int(forced) if forced else max(1, (os.cpu_count() or 1) // workers)
+    return layout.kernel_threads() or max(1, (os.cpu_count() or 1) // workers)
 
 
 async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) -> int:

@@ -30,6 +30,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
+import layout
 import sandbox
 from layout import STOP_GRACE
 
@@ -40,10 +41,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 
 def use_fork() -> bool:
     """True where kernels are forked: Linux, unless ``D2L_EXECUTOR=launch``."""
-    choice = os.environ.get("D2L_EXECUTOR", "")
-    if choice not in ("", "fork", "launch"):
-        raise ValueError(f"D2L_EXECUTOR must be 'fork' or 'launch', got {choice!r}")
-    if choice == "launch":
+    if layout.executor() == "launch":
         return False
     return hasattr(os, "fork") and sys.platform.startswith("linux")
 

@@ -1,8 +1,18 @@
-"""Where the build lives, which books there are, and the execution cache key.
+"""The build's settings: where it lives, the books, the cache key, the limits.
 
 The one place these are defined: ``docs/conf.py``, ``docs/build.py``, the
-extensions and the tests import them from here.  Importing this module is
-cheap (no Sphinx, no Jupyter).
+extensions and the tests import them from here, and every ``D2L_*``
+environment variable is read here (a bad value fails naming the variable):
+
+- ``D2L_BUILD_DIR``: the build folder (default ``docs/_build``);
+- ``D2L_EXECUTOR``: ``fork`` or ``launch`` kernels (:func:`executor`);
+- ``D2L_KERNEL_THREADS``: threads per kernel (:func:`kernel_threads`);
+- ``D2L_KERNEL_MEMORY``: GiB of memory per kernel (:func:`kernel_memory`);
+- ``D2L_CELL_TIMEOUT``: seconds per cell (:func:`cell_timeout`);
+- ``D2L_SITE_URL``: the hosted site's address (:func:`site_url`);
+- ``D2L_SERVE_PORT``: the live preview's port (:func:`serve_port`).
+
+Importing this module is cheap (no Sphinx, no Jupyter).
 """
 
 from __future__ import annotations
@@ -114,3 +124,32 @@ def cell_timeout() -> int:
 def kernel_memory() -> float:
     """GiB of data memory per kernel: ``D2L_KERNEL_MEMORY``."""
     return float(_positive(KERNEL_MEMORY, DEFAULT_KERNEL_MEMORY, float))
+
+
+def executor() -> str:
+    """How kernels start: ``D2L_EXECUTOR``, ``fork``, ``launch`` or "" (default)."""
+    choice = os.environ.get("D2L_EXECUTOR", "")
+    if choice not in ("", "fork", "launch"):
+        raise ValueError(f"D2L_EXECUTOR must be 'fork' or 'launch', got {choice!r}")
+    return choice
+
+
+def kernel_threads() -> int | None:
+    """Threads per kernel forced by ``D2L_KERNEL_THREADS`` (bench), else None."""
+    forced = os.environ.get("D2L_KERNEL_THREADS", "")
+    if forced and not (forced.isdigit() and int(forced) > 0):
+        raise ValueError(f"D2L_KERNEL_THREADS must be a positive int, got {forced!r}")
+    return int(forced) if forced else None
+
+
+def site_url() -> str:
+    """``D2L_SITE_URL`` as given, "" if unset (``hosted_site.site_url`` checks it)."""
+    return os.environ.get("D2L_SITE_URL", "")
+
+
+def serve_port() -> int:
+    """The live preview's port on 127.0.0.1: ``D2L_SERVE_PORT`` (default 8000)."""
+    text = os.environ.get("D2L_SERVE_PORT", "") or "8000"
+    if not (text.isdigit() and 0 < int(text) < 65536):
+        raise ValueError(f"D2L_SERVE_PORT must be a port (1-65535), got {text!r}")
+    return int(text)
