@@ -132,7 +132,7 @@ def test_a_page_sets_its_own_timeout(book: SmallBook) -> None:
         ("D2L_KERNEL_MEMORY", layout.kernel_memory),
     ],
 )
-@pytest.mark.parametrize("bad", ["zero", "0", "-3"])
+@pytest.mark.parametrize("bad", ["zero", "0", "-3", "inf"])
 def test_a_bad_limit_setting_is_refused_by_name(
     monkeypatch: pytest.MonkeyPatch, name: str, read: object, bad: str
 ) -> None:
@@ -152,3 +152,15 @@ def test_every_setting_is_read_in_layout_only() -> None:
         if "_build" not in path.parts and pattern.search(path.read_text("utf-8"))
     ]
     assert readers == ["_ext/layout.py"]
+
+
+def test_without_landlock_the_build_says_once_that_cells_are_free(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sandbox, "abi", lambda: 0)
+    monkeypatch.setattr(sandbox, "_said", [])
+    assert sandbox.confine(["/nowhere"]) is False  # nothing to apply
+    sandbox.say_unconfined()
+    sandbox.say_unconfined()
+    err = capsys.readouterr().err
+    assert err.count("cells may write outside their working folder") == 1

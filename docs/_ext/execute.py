@@ -438,11 +438,14 @@ def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> li
 
 
 def _prepare_kernels() -> None:
-    """Check the limits' settings, give the kernels their folders, say if unconfined."""
+    """Check the limits' settings and give the kernels their folders.
+
+    Before anything imports Matplotlib (see ``sandbox.prepare``), even when
+    no page runs: a live preview forks its later kernels from this process.
+    """
     layout.kernel_memory()  # a bad value fails here, not in every kernel
+    layout.cell_timeout()
     sandbox.prepare(str(layout.KERNEL_HOME))
-    if not sandbox.abi():
-        sandbox.say_unconfined()
 
 
 def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -> bool:
@@ -458,13 +461,15 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
     cache, sound = exec_cache.open_cache(cache_path)
     index = exec_cache.PageIndex(cache_path, sound)
     run = Run(cache, index, keep_going, [], [])
+    _prepare_kernels()
     try:
         jobs = _read_jobs(pages, cache, index)
         if not jobs:
             return True
         start = time.perf_counter()
         print(f"executing {len(jobs)} notebook(s), {workers} at a time", flush=True)
-        _prepare_kernels()
+        if not sandbox.abi():
+            sandbox.say_unconfined()
         if kernels.use_fork():
             code = "\n".join(c.source for j in jobs for c in j.nb.cells)
             kernels.preload(code)

@@ -18,6 +18,7 @@ Importing this module is cheap (no Sphinx, no Jupyter).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 from importlib import metadata
@@ -87,14 +88,16 @@ def execution_cache(build: Path = BUILD) -> Path:
 
 # Seconds a cell may run: D2L_CELL_TIMEOUT, or a page's own front matter
 # (``mystnb: {execution_timeout: N}``, MyST-NB's key, so that a plain
-# sphinx-build honours it too).  The slowest cell of the book takes about
-# 1 s (measured 2026-12-07, 2 shared cores): 120 s is a wide margin that still
-# ends a runaway loop within two minutes.
+# sphinx-build honours it too).  The slowest page of the book runs in 6.9 s,
+# all its cells together (measured 2026-12-06, 2 shared cores, two kernels at
+# once): 120 s per cell is a wide margin that still stops a runaway loop
+# within two minutes.
 CELL_TIMEOUT = "D2L_CELL_TIMEOUT"
 DEFAULT_CELL_TIMEOUT = 120
 # GiB of data memory (RLIMIT_DATA) each kernel may use: D2L_KERNEL_MEMORY.
-# The heaviest page peaks well under 1 GiB; the default leaves the build and
-# the other kernels (one per core) room on a 2-core 24 GiB machine.
+# The busiest kernel of the book peaks at 0.66 GiB (VmData, 2026-12-06); 4 GiB
+# per kernel, one kernel per core, leaves the build, Sphinx and the rest of a
+# 2-core 24 GiB machine 16 GiB.
 KERNEL_MEMORY = "D2L_KERNEL_MEMORY"
 DEFAULT_KERNEL_MEMORY = 4.0
 # The folder the build gives every kernel for its settings and caches
@@ -102,28 +105,29 @@ DEFAULT_KERNEL_MEMORY = 4.0
 KERNEL_HOME = BUILD / "kernel-home"
 
 
-def _positive(name: str, default: float, kind: type) -> float:
+def _positive(name: str, default: float, whole: bool) -> float:
+    """The positive number (an int if ``whole``) in variable ``name``, or ``default``."""
     text = os.environ.get(name, "").strip()
     if not text:
         return default
     try:
-        value = kind(text)
+        value = float(int(text)) if whole else float(text)
     except ValueError:
-        value = 0
-    if not value > 0:
-        what = "a positive int" if kind is int else "a positive number"
+        value = 0.0
+    if not (value > 0 and math.isfinite(value)):
+        what = "a positive int" if whole else "a positive number"
         raise ValueError(f"{name} must be {what}, got {text!r}")
     return value
 
 
 def cell_timeout() -> int:
     """Seconds a cell may run, unless its page says otherwise: ``D2L_CELL_TIMEOUT``."""
-    return int(_positive(CELL_TIMEOUT, DEFAULT_CELL_TIMEOUT, int))
+    return int(_positive(CELL_TIMEOUT, DEFAULT_CELL_TIMEOUT, whole=True))
 
 
 def kernel_memory() -> float:
     """GiB of data memory per kernel: ``D2L_KERNEL_MEMORY``."""
-    return float(_positive(KERNEL_MEMORY, DEFAULT_KERNEL_MEMORY, float))
+    return float(_positive(KERNEL_MEMORY, DEFAULT_KERNEL_MEMORY, whole=False))
 
 
 def executor() -> str:

@@ -27,13 +27,14 @@ pure-Python binding (no compiler, only ``ctypes``); where Landlock is missing
 (macOS, Windows, an old Linux kernel) the build says once that cells are not
 confined (:func:`say_unconfined`) and runs them anyway.
 
-Memory: each kernel gets ``RLIMIT_DATA`` (``D2L_KERNEL_MEMORY`` GiB).  Not
-``RLIMIT_AS``: PyTorch and glibc reserve address space they never use (a
-kernel with torch imported has a much larger ``VmSize`` than ``VmData``), so
-an address-space limit low enough to matter breaks kernels that use little
-memory; a cgroup would need a delegated cgroup tree, which a build cannot
-count on.  ``RLIMIT_DATA`` counts the heap and private writable mappings,
-which is where a cell's arrays live.  A cell over the limit gets
+Memory: each kernel gets ``RLIMIT_DATA`` (``D2L_KERNEL_MEMORY`` GiB), which
+counts the heap and private writable mappings, where a cell's arrays live.
+Not ``RLIMIT_AS``: address space also grows with what is reserved and never
+used, a stack and a malloc arena per thread, so with the cores, not with the
+page (measured 2026-12-06 on the book: the busiest kernel peaked at 1.79 GiB
+of address space, ``VmSize``, for 0.66 GiB of data, ``VmData``; PyTorch with
+8 threads alone: 1.3 GiB for 0.38 GiB).  A cgroup would need a delegated
+cgroup tree, which a build cannot count on.  A cell over the limit gets
 ``MemoryError`` (or PyTorch's "can't allocate memory"), and the report names
 the limit and the setting (:func:`memory_note`).
 """
