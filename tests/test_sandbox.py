@@ -164,3 +164,26 @@ def test_without_landlock_the_build_says_once_that_cells_are_free(
     sandbox.say_unconfined()
     err = capsys.readouterr().err
     assert err.count("cells may write outside their working folder") == 1
+
+
+@confined
+@pytest.mark.parametrize("executor", ["fork", "launch"])
+def test_both_kinds_of_kernel_are_confined_and_limited(
+    book: SmallBook, executor: str
+) -> None:
+    path, target = _outside(book, "tmp")
+    cell = (
+        "import resource\n"
+        "try:\n"
+        f"    open({path!r}, 'w')\n"
+        "except PermissionError as error:\n"
+        "    print('refused', error.filename)\n"
+        "print('limit', resource.getrlimit(resource.RLIMIT_DATA)[0] == 2**30)"
+    )
+    book.write("beta.md", page("Beta", cell))
+    result = book.build("en", D2L_EXECUTOR=executor, D2L_KERNEL_MEMORY="1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = book.html("en", "beta")
+    assert f"refused {path}" in html
+    assert "limit True" in html
+    assert not target.exists()
