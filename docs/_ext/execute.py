@@ -169,7 +169,7 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         on_cell_start=lambda cell, cell_index: current.append(cell_index),
     )
     status, detail = SUCCEEDED, ""
-    folder = stopper.folder  # the kernel's working folder, gone once it stops
+    folder: str | None = None  # the kernel's working folder (gone once it stops)
     try:
         await (stopper.start() if stopper is not km else _forked(km, threads))
         folder = stopper.folder
