@@ -149,7 +149,7 @@ def test_a_signal_mid_build_stops_everything(
         "child = subprocess.Popen(['sleep', '600'])\n"
         "time.sleep(600)"
     )
-    book.write("alpha.md", page("Alpha", cell))
+    book.write("alpha.md", page("Alpha", cell + "  # alpha"))  # not one job
     book.write("beta.md", page("Beta", cell))
     build = book.start()
     while (
