@@ -91,16 +91,26 @@ def test_writes_in_the_working_folder_and_tmpdir_work(book: SmallBook) -> None:
     assert "read 1,2 3" in html
 
 
+@pytest.mark.parametrize(
+    ("hog", "error"),
+    [
+        ("hog = bytearray(3 * 2**30)", "MemoryError"),
+        (
+            "import torch\nhog = torch.ones(3 * 2**30, dtype=torch.uint8)",
+            "DefaultCPUAllocator: can't allocate memory",
+        ),
+    ],
+)
 def test_a_memory_hog_fails_naming_the_limit_and_its_setting(
-    book: SmallBook,
+    book: SmallBook, hog: str, error: str
 ) -> None:
-    book.write("beta.md", page("Beta", "hog = bytearray(3 * 2**30)"))
+    book.write("beta.md", page("Beta", hog))
     start = time.monotonic()
-    result = book.build(D2L_KERNEL_MEMORY="1")
+    result = book.build(D2L_KERNEL_MEMORY="1.5")
     assert result.returncode == 1
     assert FIRST_CELL in result.stderr
-    assert "MemoryError" in result.stderr
-    assert "the kernel's limit is 1 GiB (D2L_KERNEL_MEMORY)" in result.stderr
+    assert error in result.stderr
+    assert "the kernel's limit is 1.5 GiB (D2L_KERNEL_MEMORY)" in result.stderr
     assert time.monotonic() - start < 120  # refused at once, not swapped
 
 
