@@ -188,7 +188,13 @@ def test_both_kinds_of_kernel_are_confined_and_limited(
         f"    open({path!r}, 'w')\n"
         "except PermissionError as error:\n"
         "    print('refused', error.filename)\n"
-        "print('limit', resource.getrlimit(resource.RLIMIT_DATA)[0] == 2**30)"
+        "print('limit', resource.getrlimit(resource.RLIMIT_DATA)[0] == 2**30)\n"
+        "import os, pathlib\n"
+        "home = pathlib.Path(os.environ['D2L_BUILD_DIR'], 'kernel-home')\n"
+        "names = ('MPLCONFIGDIR', 'IPYTHONDIR', 'XDG_CACHE_HOME')\n"
+        "for name in names:\n"
+        "    (pathlib.Path(os.environ[name]) / 'probe').write_text(name)\n"
+        "print('home', all(home in pathlib.Path(os.environ[n]).parents for n in names))"
     )
     book.write("beta.md", page("Beta", cell))
     result = book.build("en", D2L_EXECUTOR=executor, D2L_KERNEL_MEMORY="1")
@@ -196,4 +202,5 @@ def test_both_kinds_of_kernel_are_confined_and_limited(
     html = book.html("en", "beta")
     assert f"refused {path}" in html
     assert "limit True" in html
+    assert "home True" in html  # settings and caches in the build folder
     assert not target.exists()

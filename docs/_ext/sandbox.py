@@ -104,15 +104,17 @@ def kernel_environment(home: str) -> dict[str, str]:
 
 
 def prepare(home: str) -> None:
-    """In the build, before any kernel: create ``home`` and point the kernels at it.
+    """In the build, before any kernel: create the kernels' folders in ``home``.
 
-    The variables go into this process's environment, which forked and
-    launched kernels inherit; it must run before Matplotlib is imported, which
-    reads ``MPLCONFIGDIR`` once.
+    Each kernel sets :func:`kernel_environment` for itself (:func:`enter`),
+    so that the build's other programs (Sphinx, LaTeX) keep their own caches;
+    only ``MPLCONFIGDIR`` goes into this process's environment too, before
+    Matplotlib is imported here for the forked kernels (it reads it once).
     """
     for name, folder in kernel_environment(home).items():
         os.makedirs(folder, exist_ok=True)
-        os.environ[name] = folder
+        if name == "MPLCONFIGDIR":
+            os.environ[name] = folder
 
 
 def _rights(names: Sequence[str]) -> int:
@@ -158,20 +160,22 @@ def limit_memory(gib: float) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def enter(folder: str, writable: Sequence[str], memory_gib: float) -> None:
+def enter(folder: str, home: str, writable: Sequence[str], memory_gib: float) -> None:
     """In a new kernel, before its first thread: confine it to its folders.
 
-    ``folder`` becomes ``TMPDIR`` (Python's ``tempfile`` included); the
-    kernel may write there and in ``writable``.  A failure is printed (the
-    kernel then dies, so the build names it) rather than ignored.
+    ``folder`` becomes ``TMPDIR`` (Python's ``tempfile`` included), ``home``
+    holds its settings and caches (:func:`kernel_environment`); it may write
+    there and in ``writable``.  A failure is printed (the kernel then dies,
+    so the build names it) rather than ignored.
     """
     import tempfile
 
     try:
         os.environ["TMPDIR"] = folder
+        os.environ.update(kernel_environment(home))
         tempfile.tempdir = None  # forget the parent's choice
         limit_memory(memory_gib)
-        confine([folder, *writable])
+        confine([folder, home, *writable])
     except Exception:
         import traceback
 
@@ -183,7 +187,7 @@ def enter_kernel(folder: str, private: str) -> None:
     """:func:`enter` with the build's folders and memory setting (in the kernel)."""
     import layout
 
-    enter(folder, [private, str(layout.KERNEL_HOME)], layout.kernel_memory())
+    enter(folder, str(layout.KERNEL_HOME), [private], layout.kernel_memory())
 
 
 def confine_launched(km: Any, folder: str, private: str) -> None:
@@ -191,12 +195,16 @@ def confine_launched(km: Any, folder: str, private: str) -> None:
     import layout
 
     spec = km.kernel_spec  # a fresh copy for this manager: changing it is local
-    writable = [private, str(layout.KERNEL_HOME)]
-    spec.argv = launch_command(spec.argv, folder, writable, layout.kernel_memory())
+    home, memory = str(layout.KERNEL_HOME), layout.kernel_memory()
+    spec.argv = launch_command(spec.argv, folder, home, [private], memory)
 
 
 def launch_command(
-    argv: Sequence[str], folder: str, writable: Sequence[str], memory_gib: float
+    argv: Sequence[str],
+    folder: str,
+    home: str,
+    writable: Sequence[str],
+    memory_gib: float,
 ) -> list[str]:
     """The command that confines a launched kernel, then runs ``argv``."""
     if os.name != "posix":
@@ -205,23 +213,24 @@ def launch_command(
     command = list(argv)
     if command and command[0] in names + (f"{names[1]}.{sys.version_info[1]}",):
         command[0] = sys.executable  # as jupyter_client does for argv[0]
-    options = ["--folder", folder, "--memory", repr(memory_gib)]
+    options = ["--folder", folder, "--home", home, "--memory", repr(memory_gib)]
     for path in writable:
         options += ["--write", path]
     return [sys.executable, os.path.abspath(__file__), *options, "--", *command]
 
 
 def main(argv: Sequence[str]) -> None:
-    """``sandbox.py --folder F [--write W ...] --memory GIB -- COMMAND...``."""
+    """``sandbox.py --folder F --home H [--write W ...] --memory GIB -- COMMAND``."""
     import argparse
 
     parser = argparse.ArgumentParser(description="run COMMAND confined")
     parser.add_argument("--folder", required=True)
+    parser.add_argument("--home", required=True)
     parser.add_argument("--write", action="append", default=[])
     parser.add_argument("--memory", type=float, required=True)
     parser.add_argument("command", nargs="+")
     args = parser.parse_args(argv)
-    enter(args.folder, args.write, args.memory)
+    enter(args.folder, args.home, args.write, args.memory)
     os.execv(args.command[0], args.command)
 
 
