@@ -38,7 +38,7 @@ from preview import die_with_parent, stop_process_groups  # noqa: E402
 
 from cells import PageError  # noqa: E402
 from execute import Interrupted  # noqa: E402
-from layout import BOOKS, BUILD, DOCS, STOP_GRACE  # noqa: E402
+from layout import BOOKS, BUILD, DOCS, STOP_GRACE, serve_port  # noqa: E402
 
 HTML = BUILD / "html"
 # Sphinx, the theme and the extensions both books load: imported once here.
@@ -424,8 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         previous[signum] = signal.signal(signum, _raise_interrupted)
     try:
         if args.serve:
-            port = int(os.environ.get("D2L_SERVE_PORT", "8000"))
-            return serve(args.serve, port)
+            return serve(args.serve, serve_port())
         if args.rebuild:
             return _rebuild(args.rebuild)
         if args.execute_only:

@@ -17,7 +17,7 @@ sys.path.insert(0, str(DOCS / "_ext"))
 # The build folder, the books and the execution cache key are defined once, in
 # docs/_ext/layout.py (D2L_BUILD_DIR moves the build folder).
 from hosted_site import not_found_body, site_url  # noqa: E402
-from layout import BOOKS, BUILD, execution_cache  # noqa: E402
+from layout import BOOKS, BUILD, cell_timeout, execution_cache  # noqa: E402
 from ui_locale import catalogue_digest, prepare  # noqa: E402
 
 # Kernels started by MyST-NB inherit the environment: the book's figures get
@@ -81,7 +81,9 @@ nb_execution_cache_path = str(execution_cache(BUILD))
 # Where the extensions keep their build state (docs/_ext/notebooks.py).
 d2l_build_dir = str(BUILD)
 nb_execution_in_temp = True  # pages never write into docs/
-nb_execution_timeout = 300
+# Seconds per cell: D2L_CELL_TIMEOUT, or a page's front matter
+# `mystnb: {execution_timeout: N}` (docs/_ext/layout.py).
+nb_execution_timeout = cell_timeout()
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True

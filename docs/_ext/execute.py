@@ -36,6 +36,8 @@ from typing import Any
 
 import exec_cache
 import kernels
+import layout
+import sandbox
 from cells import parse_code_cells
 from layout import DOCS
 
@@ -148,6 +150,10 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
 
     current: list[int] = []
     start = time.perf_counter()
+    try:
+        timeout, source = sandbox.page_timeout(job.nb, timeout, layout.CELL_TIMEOUT)
+    except ValueError as error:
+        return Outcome(job.page, FAILED, detail=str(error))
     if kernels.use_fork():
         km: Any = kernels.ForkedKernelManager(kernel_name="python3")
         stopper: Any = km
@@ -163,8 +169,10 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         on_cell_start=lambda cell, cell_index: current.append(cell_index),
     )
     status, detail = SUCCEEDED, ""
+    folder: str | None = None  # the kernel's working folder (gone once it stops)
     try:
         await (stopper.start() if stopper is not km else _forked(km, threads))
+        folder = stopper.folder
         await _execute_cells(client)
     except CellTimeoutError as error:
         status, detail = TIMEOUT, str(error)
@@ -187,11 +195,28 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         detail = f"its output is {size:,} bytes, over the limit of {OUTPUT_LIMIT:,}"
     number, line, first = _locate(job, index)
     detail = _ANSI.sub("", detail)  # colours would hide "Cell In[4], line 2"
+    detail += _limit_notes(status, detail, folder, f"{timeout} s per cell ({source})")
     if first:
         detail = _IPYTHON_CELL.sub(
             lambda m: f"{_display(job.page)}:{first + int(m[1]) - 1}", detail
         )
     return Outcome(job.page, status, time.perf_counter() - start, number, line, detail)
+
+
+def _limit_notes(status: str, detail: str, folder: str | None, timeout: str) -> str:
+    """What a failure owes to a limit of the kernel: the limit and its setting."""
+    memory = f"{layout.kernel_memory():g} GiB ({layout.KERNEL_MEMORY})"
+    if status == TIMEOUT:
+        return f"\nthe limit is {timeout}"
+    if status == DIED and "signal" in detail:
+        return f"; the kernel's memory limit is {memory}"
+    if status != FAILED:
+        return ""
+    notes = [
+        sandbox.permission_note(detail, folder),
+        sandbox.memory_note(detail, memory),
+    ]
+    return "".join(f"\n{note}" for note in notes if note)
 
 
 async def _execute_cells(client: Any) -> None:
@@ -282,10 +307,7 @@ class Run:
 
 def kernel_threads(workers: int) -> int:
     """Threads per kernel: cores / workers, or ``D2L_KERNEL_THREADS`` (bench)."""
-    forced = os.environ.get("D2L_KERNEL_THREADS", "")
-    if forced and not (forced.isdigit() and int(forced) > 0):
-        raise ValueError(f"D2L_KERNEL_THREADS must be a positive int, got {forced!r}")
-    return int(forced) if forced else max(1, (os.cpu_count() or 1) // workers)
+    return layout.kernel_threads() or max(1, (os.cpu_count() or 1) // workers)
 
 
 async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) -> int:
@@ -298,7 +320,11 @@ async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) ->
     async def one(job: Job) -> None:
         async with slots:  # the kernel starts only when a slot is free
             if not run.stopped:
-                run.finish(job, await _run_one(job, timeout, threads))
+                outcome = await _run_one(job, timeout, threads)
+                # A kernel stopped by SIGINT or SIGTERM can end in nbclient's
+                # DeadKernelError: the signal, not the page, is to blame.
+                if not got:
+                    run.finish(job, outcome)
 
     def on_signal(signum: int) -> None:
         if not got:
@@ -411,6 +437,17 @@ def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> li
     )
 
 
+def _prepare_kernels() -> None:
+    """Check the limits' settings and give the kernels their folders.
+
+    Before anything imports Matplotlib (see ``sandbox.prepare``), even when
+    no page runs: a live preview forks its later kernels from this process.
+    """
+    layout.kernel_memory()  # a bad value fails here, not in every kernel
+    layout.cell_timeout()
+    sandbox.prepare(str(layout.KERNEL_HOME))
+
+
 def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -> bool:
     """Execute the pages whose outputs the cache lacks; False if one fails.
 
@@ -424,14 +461,18 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
     cache, sound = exec_cache.open_cache(cache_path)
     index = exec_cache.PageIndex(cache_path, sound)
     run = Run(cache, index, keep_going, [], [])
+    _prepare_kernels()
     try:
         jobs = _read_jobs(pages, cache, index)
         if not jobs:
             return True
         start = time.perf_counter()
         print(f"executing {len(jobs)} notebook(s), {workers} at a time", flush=True)
+        if not sandbox.abi():
+            sandbox.say_unconfined()
         if kernels.use_fork():
-            kernels.preload()
+            code = "\n".join(c.source for j in jobs for c in j.nb.cells)
+            kernels.preload(code)
         got = asyncio.run(_execute_all(run, jobs, workers, conf.nb_execution_timeout))
     finally:
         index.save()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import sys
@@ -29,6 +30,8 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
+import layout
+import sandbox
 from layout import STOP_GRACE
 
 _POLL = 0.02
@@ -38,10 +41,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 
 def use_fork() -> bool:
     """True where kernels are forked: Linux, unless ``D2L_EXECUTOR=launch``."""
-    choice = os.environ.get("D2L_EXECUTOR", "")
-    if choice not in ("", "fork", "launch"):
-        raise ValueError(f"D2L_EXECUTOR must be 'fork' or 'launch', got {choice!r}")
-    if choice == "launch":
+    if layout.executor() == "launch":
         return False
     return hasattr(os, "fork") and sys.platform.startswith("linux")
 
@@ -86,6 +86,8 @@ def _run_kernel(connection_file: str, cwd: str, parent: int, threads: int) -> No
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
         os.chdir(cwd)
+        # Before IPython starts a thread: confined, with a memory limit.
+        sandbox.enter_kernel(cwd, os.path.dirname(connection_file))
         limit_threads(threads)
         from ipykernel.kernelapp import IPKernelApp
 
@@ -213,6 +215,7 @@ class LaunchedKernel:
         if os.name == "posix":
             self.km.transport = "ipc"
             self.km.ip = os.path.join(self.private, "ipc")
+        sandbox.confine_launched(self.km, self.folder, self.private)
         self.exit_description = ""
 
     async def start(self) -> None:
@@ -234,19 +237,31 @@ class LaunchedKernel:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def preload() -> None:
-    """Import, once, what every page's kernel imports anyway (before forking)."""
+PRELOAD = ("numpy", "torch", "matplotlib.pyplot", "ipykernel.kernelapp")
+
+
+def preload(code: str | None = None) -> None:
+    """Import, once, what every page's kernel imports anyway (before forking).
+
+    Given the pages' ``code``, a library none of it names (nor ``d2l_prep``,
+    which imports them all) is left out: a small book (the tests') without
+    PyTorch forks its kernels without importing it.
+    """
     # A fresh kernel selects Matplotlib's inline backend through this variable
     # before anything imports Matplotlib; the forked kernels must inherit it.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     import importlib
 
-    for name in ("numpy", "torch", "matplotlib.pyplot", "ipykernel.kernelapp"):
-        importlib.import_module(name)
-    try:
-        importlib.import_module("d2l_prep")
-    except ImportError:
-        pass  # a book without the package (e.g. a test's small book)
+    words = None if code is None else set(re.findall(r"\w+", code))
+    for name in PRELOAD:
+        top = name.split(".")[0]
+        if words is None or top == "ipykernel" or {top, "d2l_prep"} & words:
+            importlib.import_module(name)
+    if words is None or "d2l_prep" in words:
+        try:
+            importlib.import_module("d2l_prep")
+        except ImportError:
+            pass  # a book without the package (e.g. a test's small book)
 
 
 def kernel_exit(km: Any) -> str:

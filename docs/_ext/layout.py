@@ -1,13 +1,24 @@
-"""Where the build lives, which books there are, and the execution cache key.
+"""The build's settings: where it lives, the books, the cache key, the limits.
 
 The one place these are defined: ``docs/conf.py``, ``docs/build.py``, the
-extensions and the tests import them from here.  Importing this module is
-cheap (no Sphinx, no Jupyter).
+extensions and the tests import them from here, and every ``D2L_*``
+environment variable is read here (a bad value fails naming the variable):
+
+- ``D2L_BUILD_DIR``: the build folder (default ``docs/_build``);
+- ``D2L_EXECUTOR``: ``fork`` or ``launch`` kernels (:func:`executor`);
+- ``D2L_KERNEL_THREADS``: threads per kernel (:func:`kernel_threads`);
+- ``D2L_KERNEL_MEMORY``: GiB of memory per kernel (:func:`kernel_memory`);
+- ``D2L_CELL_TIMEOUT``: seconds per cell (:func:`cell_timeout`);
+- ``D2L_SITE_URL``: the hosted site's address (:func:`site_url`);
+- ``D2L_SERVE_PORT``: the live preview's port (:func:`serve_port`).
+
+Importing this module is cheap (no Sphinx, no Jupyter).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 from importlib import metadata
@@ -69,3 +80,80 @@ def execution_key(
 def execution_cache(build: Path = BUILD) -> Path:
     """The jupyter-cache folder shared by both books for the current inputs."""
     return build / ".jupyter_cache" / execution_key()
+
+
+# -- Limits and confinement of the kernels (enforced by docs/_ext/sandbox.py) --
+# Every setting is read here, when it is needed, so that a bad value fails
+# with a message naming the variable.
+
+# Seconds a cell may run: D2L_CELL_TIMEOUT, or a page's own front matter
+# (``mystnb: {execution_timeout: N}``, MyST-NB's key, so that a plain
+# sphinx-build honours it too).  The slowest page of the book runs in 6.9 s,
+# all its cells together (measured 2026-12-06, 2 shared cores, two kernels at
+# once): 120 s per cell is a wide margin that still stops a runaway loop
+# within two minutes.
+CELL_TIMEOUT = "D2L_CELL_TIMEOUT"
+DEFAULT_CELL_TIMEOUT = 120
+# GiB of data memory (RLIMIT_DATA) each kernel may use: D2L_KERNEL_MEMORY.
+# The busiest kernel of the book peaks at 0.66 GiB (VmData, 2026-12-06); 4 GiB
+# per kernel, one kernel per core, leaves the build, Sphinx and the rest of a
+# 2-core 24 GiB machine 16 GiB.
+KERNEL_MEMORY = "D2L_KERNEL_MEMORY"
+DEFAULT_KERNEL_MEMORY = 4.0
+# The folder the build gives every kernel for its settings and caches
+# (Matplotlib's MPLCONFIGDIR, IPython's IPYTHONDIR, XDG_CACHE_HOME).
+KERNEL_HOME = BUILD / "kernel-home"
+
+
+def _positive(name: str, default: float, whole: bool) -> float:
+    """The positive number (an int if ``whole``) in variable ``name``, or ``default``."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(int(text)) if whole else float(text)
+    except ValueError:
+        value = 0.0
+    if not (value > 0 and math.isfinite(value)):
+        what = "a positive int" if whole else "a positive number"
+        raise ValueError(f"{name} must be {what}, got {text!r}")
+    return value
+
+
+def cell_timeout() -> int:
+    """Seconds a cell may run, unless its page says otherwise: ``D2L_CELL_TIMEOUT``."""
+    return int(_positive(CELL_TIMEOUT, DEFAULT_CELL_TIMEOUT, whole=True))
+
+
+def kernel_memory() -> float:
+    """GiB of data memory per kernel: ``D2L_KERNEL_MEMORY``."""
+    return float(_positive(KERNEL_MEMORY, DEFAULT_KERNEL_MEMORY, whole=False))
+
+
+def executor() -> str:
+    """How kernels start: ``D2L_EXECUTOR``, ``fork``, ``launch`` or "" (default)."""
+    choice = os.environ.get("D2L_EXECUTOR", "")
+    if choice not in ("", "fork", "launch"):
+        raise ValueError(f"D2L_EXECUTOR must be 'fork' or 'launch', got {choice!r}")
+    return choice
+
+
+def kernel_threads() -> int | None:
+    """Threads per kernel forced by ``D2L_KERNEL_THREADS`` (bench), else None."""
+    forced = os.environ.get("D2L_KERNEL_THREADS", "")
+    if forced and not (forced.isdigit() and int(forced) > 0):
+        raise ValueError(f"D2L_KERNEL_THREADS must be a positive int, got {forced!r}")
+    return int(forced) if forced else None
+
+
+def site_url() -> str:
+    """``D2L_SITE_URL`` as given, "" if unset (``hosted_site.site_url`` checks it)."""
+    return os.environ.get("D2L_SITE_URL", "")
+
+
+def serve_port() -> int:
+    """The live preview's port on 127.0.0.1: ``D2L_SERVE_PORT`` (default 8000)."""
+    text = os.environ.get("D2L_SERVE_PORT", "") or "8000"
+    if not (text.isdigit() and 0 < int(text) < 65536):
+        raise ValueError(f"D2L_SERVE_PORT must be a port (1-65535), got {text!r}")
+    return int(text)

@@ -1,0 +1,283 @@
+"""Confine each kernel: where its cells may write, how much memory they may use.
+
+A page's code may write only in
+
+- its working folder (the kernel's current folder, also its ``TMPDIR``),
+- its kernel's private connection folder (connection file, IPC sockets),
+- the build's kernel home, ``_build/kernel-home`` (``layout.KERNEL_HOME``):
+  Matplotlib's and IPython's settings and caches and ``XDG_CACHE_HOME``,
+- ``/dev/null``.
+
+Reading stays open.  Any other write (``open("../../x", "w")``, a file in
+``/tmp``, ``$HOME`` or ``docs/``) is refused by the operating system with
+``EACCES``: the cell raises ``PermissionError`` naming the path, and the
+build reports it like any other failing cell (page, cell, line), with
+:func:`permission_note` saying where a cell may write.
+
+The confinement is the Linux kernel's **Landlock** security module (Linux
+5.13 or later), which lets an unprivileged process give up rights for itself
+and for every process it starts.  It restricts the calling thread and what
+it starts afterwards, so :func:`enter` runs in the kernel before it has any
+other thread: in a forked kernel right after the fork, before IPython starts;
+in a launched kernel (``D2L_EXECUTOR=launch``) this module is the program
+jupyter_client starts: it confines itself, then ``exec``s the real kernel
+(Landlock rules and resource limits survive ``exec``).  The system calls go
+through `landlockpy <https://pypi.org/project/landlockpy/>`_, a maintained
+pure-Python binding (no compiler, only ``ctypes``); where Landlock is missing
+(macOS, Windows, an old Linux kernel) the build says once that cells are not
+confined (:func:`say_unconfined`) and runs them anyway.
+
+Memory: each kernel gets ``RLIMIT_DATA`` (``D2L_KERNEL_MEMORY`` GiB), which
+counts the heap and private writable mappings, where a cell's arrays live.
+Not ``RLIMIT_AS``: address space also grows with what is reserved and never
+used, a stack and a malloc arena per thread, so with the cores, not with the
+page (measured 2026-12-06 on the book: the busiest kernel peaked at 1.79 GiB
+of address space, ``VmSize``, for 0.66 GiB of data, ``VmData``; PyTorch with
+8 threads alone: 1.3 GiB for 0.38 GiB).  A cgroup would need a delegated
+cgroup tree, which a build cannot count on.  A cell over the limit gets
+``MemoryError`` (or PyTorch's "can't allocate memory"), and the report names
+the limit and the setting (:func:`memory_note`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+# The rights Landlock withholds (none of them is about reading): writing to
+# or truncating a file, creating, removing, linking or renaming anything.
+_WRITE_RIGHT_NAMES = (
+    "WRITE_FILE",
+    "REMOVE_DIR",
+    "REMOVE_FILE",
+    "MAKE_CHAR",
+    "MAKE_DIR",
+    "MAKE_REG",
+    "MAKE_SOCK",
+    "MAKE_FIFO",
+    "MAKE_BLOCK",
+    "MAKE_SYM",
+    "REFER",
+    "TRUNCATE",
+)
+# Files (not folders) every kernel may write to: a Landlock rule on a file
+# may grant only rights on files.
+WRITABLE_FILES = ("/dev/null",)
+_FILE_RIGHT_NAMES = ("WRITE_FILE", "TRUNCATE")
+
+_said: list[bool] = []
+
+
+def abi() -> int:
+    """The Landlock ABI version this system offers, 0 if none."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    try:
+        import landlockpy
+    except ImportError:
+        return 0
+    return int(landlockpy.abi_version())
+
+
+def say_unconfined() -> None:
+    """Say, once per process, that cells are not confined on this system."""
+    if not _said:
+        _said.append(True)
+        print(
+            "note: this system has no Landlock (Linux 5.13 or later): "
+            "cells may write outside their working folder",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def kernel_environment(home: str) -> dict[str, str]:
+    """Where every kernel keeps its settings and caches: inside ``home``."""
+    return {
+        "MPLCONFIGDIR": os.path.join(home, "matplotlib"),
+        "IPYTHONDIR": os.path.join(home, "ipython"),
+        "XDG_CACHE_HOME": os.path.join(home, "cache"),
+    }
+
+
+def prepare(home: str) -> None:
+    """In the build, before any kernel: create the kernels' folders in ``home``.
+
+    Each kernel sets :func:`kernel_environment` for itself (:func:`enter`),
+    so that the build's other programs (Sphinx, LaTeX) keep their own caches;
+    only ``MPLCONFIGDIR`` goes into this process's environment too, before
+    Matplotlib is imported here for the forked kernels (it reads it once).
+    """
+    for name, folder in kernel_environment(home).items():
+        os.makedirs(folder, exist_ok=True)
+        if name == "MPLCONFIGDIR":
+            os.environ[name] = folder
+
+
+def _rights(names: Sequence[str]) -> int:
+    import landlockpy
+
+    value = landlockpy.AccessFS.NONE
+    for name in names:
+        value |= getattr(landlockpy.AccessFS, name)
+    return int(value)
+
+
+def confine(writable: Sequence[str]) -> bool:
+    """Allow this process and its children to write only in ``writable``.
+
+    Returns False (and changes nothing) where Landlock is missing.  Rights
+    this kernel's Landlock does not know (e.g. ``TRUNCATE`` before ABI 3)
+    are left out: they were never withheld.
+    """
+    if not abi():
+        return False
+    import landlockpy
+
+    handled = landlockpy.AccessFS(_rights(_WRITE_RIGHT_NAMES))
+    with landlockpy.Ruleset(
+        handled_fs=handled, handled_net=landlockpy.AccessNet.NONE
+    ) as rules:
+        for folder in writable:
+            rules.allow_path(folder, handled)
+        for path in WRITABLE_FILES:
+            if os.path.exists(path):
+                rules.allow_path(path, landlockpy.AccessFS(_rights(_FILE_RIGHT_NAMES)))
+        rules.restrict()
+    return True
+
+
+def limit_memory(gib: float) -> None:
+    """Cap this process's data memory (``RLIMIT_DATA``) at ``gib`` GiB."""
+    import resource
+
+    if not hasattr(resource, "RLIMIT_DATA"):
+        return
+    limit = int(gib * 2**30)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def enter(folder: str, home: str, writable: Sequence[str], memory_gib: float) -> None:
+    """In a new kernel, before its first thread: confine it to its folders.
+
+    ``folder`` becomes ``TMPDIR`` (Python's ``tempfile`` included), ``home``
+    holds its settings and caches (:func:`kernel_environment`); it may write
+    there and in ``writable``.  A failure is printed (the kernel then dies,
+    so the build names it) rather than ignored.
+    """
+    import tempfile
+
+    try:
+        os.environ["TMPDIR"] = folder
+        os.environ.update(kernel_environment(home))
+        tempfile.tempdir = None  # forget the parent's choice
+        limit_memory(memory_gib)
+        confine([folder, home, *writable])
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        raise
+
+
+def enter_kernel(folder: str, private: str) -> None:
+    """:func:`enter` with the build's folders and memory setting (in the kernel)."""
+    import layout
+
+    enter(folder, str(layout.KERNEL_HOME), [private], layout.kernel_memory())
+
+
+def confine_launched(km: Any, folder: str, private: str) -> None:
+    """Make jupyter_client start the kernel of ``km`` through :func:`main`."""
+    import layout
+
+    spec = km.kernel_spec  # a fresh copy for this manager: changing it is local
+    home, memory = str(layout.KERNEL_HOME), layout.kernel_memory()
+    spec.argv = launch_command(spec.argv, folder, home, [private], memory)
+
+
+def launch_command(
+    argv: Sequence[str],
+    folder: str,
+    home: str,
+    writable: Sequence[str],
+    memory_gib: float,
+) -> list[str]:
+    """The command that confines a launched kernel, then runs ``argv``."""
+    if os.name != "posix":
+        return list(argv)  # no exec, no rlimits: Windows runs kernels as they are
+    names = ("python", f"python{sys.version_info[0]}")
+    command = list(argv)
+    if command and command[0] in names + (f"{names[1]}.{sys.version_info[1]}",):
+        command[0] = sys.executable  # as jupyter_client does for argv[0]
+    options = ["--folder", folder, "--home", home, "--memory", repr(memory_gib)]
+    for path in writable:
+        options += ["--write", path]
+    return [sys.executable, os.path.abspath(__file__), *options, "--", *command]
+
+
+def main(argv: Sequence[str]) -> None:
+    """``sandbox.py --folder F --home H [--write W ...] --memory GIB -- COMMAND``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="run COMMAND confined")
+    parser.add_argument("--folder", required=True)
+    parser.add_argument("--home", required=True)
+    parser.add_argument("--write", action="append", default=[])
+    parser.add_argument("--memory", type=float, required=True)
+    parser.add_argument("command", nargs="+")
+    args = parser.parse_args(argv)
+    enter(args.folder, args.home, args.write, args.memory)
+    os.execv(args.command[0], args.command)
+
+
+def page_timeout(nb: Any, default: int, setting: str) -> tuple[int, str]:
+    """Seconds a cell of this notebook may run, and what set them.
+
+    A page's front matter ``mystnb: {execution_timeout: N}`` (MyST-NB's own
+    key) wins over the build's setting.
+    """
+    own = nb.metadata.get("mystnb", {}).get("execution_timeout")
+    if own is None:
+        return default, setting
+    if isinstance(own, bool) or not isinstance(own, int) or own <= 0:
+        raise ValueError(
+            f"mystnb.execution_timeout must be a positive int, got {own!r}"
+        )
+    return own, "this page's mystnb.execution_timeout"
+
+
+# -- What the build's error report adds ---------------------------------------
+
+_DENIED = re.compile(r"PermissionError: \[Errno 13\] [^\n]*?'([^'\n]+)'")
+_NO_MEMORY = re.compile(
+    r"MemoryError|can't allocate memory|Cannot allocate memory|Unable to allocate"
+)
+
+
+def permission_note(detail: str, folder: str | None) -> str:
+    """For a refused write: which path it was, and where a cell may write."""
+    found = _DENIED.findall(detail)
+    if not found or not abi():
+        return ""
+    path = found[-1]
+    if folder and not os.path.isabs(path):
+        path = f"{path} (that is, {os.path.normpath(os.path.join(folder, path))})"
+    return (
+        f"writing {path} was refused: a cell may write only in its working "
+        "folder (relative paths, tempfile, $TMPDIR)"
+    )
+
+
+def memory_note(detail: str, limit: str) -> str:
+    """For a cell out of memory: the limit (and the setting that raises it)."""
+    if not _NO_MEMORY.search(detail):
+        return ""
+    return f"the cell ran out of memory: the kernel's limit is {limit}"
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
