@@ -15,6 +15,7 @@ from typing import TypeAlias
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.textpath import TextPath
@@ -185,10 +186,10 @@ class _Obstacles:
 
     def add(self, item: Rect | tuple[Point, Point]) -> None:
         if len(item) == 2:
-            (px, py), (qx, qy) = item  # type: ignore[misc]
+            (px, py), (qx, qy) = item
             rect = (min(px, qx), min(py, qy), max(px, qx), max(py, qy))
         else:
-            rect = item  # type: ignore[assignment]
+            rect = item
         for cell in self.cells(rect):
             self.grid.setdefault(cell, []).append(item)
 
@@ -196,9 +197,9 @@ class _Obstacles:
         for cell in self.cells(rect):
             for item in self.grid.get(cell, ()):
                 if len(item) == 2:
-                    if _hits(rect, *item):  # type: ignore[misc]
+                    if _hits(rect, *item):
                         return False
-                elif _overlap(rect, item):  # type: ignore[arg-type]
+                elif _overlap(rect, item):
                     return False
         return True
 
@@ -384,14 +385,16 @@ def _plan(graph: ComputationGraph, show_grad: bool) -> _Plan:
     # Room between columns for the widest gradient written beside an arrow.
     gap = max([_GAP] + [_label(f, (0, 0)).size[0] + 2 * _CLEAR + 6 for f in flows])
     layout = layout_graph(graph, widths, gap=gap, row=_ROW)
-    boxes = []
+    boxes: list[Rect] = []
     for node, (x, y) in zip(graph.nodes, layout.centers, strict=True):
         width, height = _box_size(node)
         boxes.append((x - width / 2, y - height / 2, x + width / 2, y + height / 2))
     arrows = _arrows(graph, layout, show_grad)
     taken = _Obstacles()
-    for item in [*boxes, *((a.start, a.end) for a in arrows)]:
-        taken.add(item)
+    for box in boxes:
+        taken.add(box)
+    for arrow in arrows:
+        taken.add((arrow.start, arrow.end))
     labels = _labels(graph, layout, tuple(boxes), taken) if show_grad else []
     rects = boxes + [label.rect for label in labels]
     rects += [(*a.start, *a.start) for a in arrows] + [(*a.end, *a.end) for a in arrows]
@@ -417,7 +420,10 @@ def _frame(
         size = (width / 72, height / 72) if figsize is None else figsize
         ax = plt.figure(figsize=size).add_axes((0.0, 0.0, 1.0, 1.0))
     box = ax.get_position()
-    inches = ax.figure.get_size_inches()
+    figure = ax.figure
+    if not isinstance(figure, Figure):  # a subfigure: its root has the size
+        figure = figure.figure
+    inches = figure.get_size_inches()
     room = (box.width * inches[0] * 72, box.height * inches[1] * 72)
     scale = min(room[0] / width, room[1] / height)
     cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
@@ -465,9 +471,9 @@ def _render(ax: Axes, graph: ComputationGraph, plan: _Plan, scale: float) -> Non
             zorder=5,
         )
     if any(arrow.backward for arrow in plan.arrows):
-        styles = ({"color": _FORWARD_COLOR}, {"color": _BACKWARD_COLOR, "ls": "--"})
         handles = [
-            Line2D([], [], label=t, **s) for t, s in zip(_LEGEND, styles, strict=True)
+            Line2D([], [], color=_FORWARD_COLOR, label=_LEGEND[0]),
+            Line2D([], [], color=_BACKWARD_COLOR, ls="--", label=_LEGEND[1]),
         ]
         ax.legend(
             handles=handles,
