@@ -74,7 +74,7 @@ class MissingFontError(RuntimeError):
 
 def front_matter(text: str) -> dict[str, Any]:
     """The YAML front matter of a page's text ({} without one)."""
-    import yaml  # noqa: PLC0415
+    import yaml  # type: ignore[import-untyped]  # noqa: PLC0415
 
     if not text.startswith("---\n"):
         return {}
@@ -268,13 +268,16 @@ class _FigureForBothBooks:
                 text for text in drawn if text not in self.table and english_words(text)
             ),
         }
-        if data:
-            publish_display_data(data, {**metadata, **extra, BOOK_KEY: SOURCE_BOOK})
-        if data_zh:
-            publish_display_data(
-                data_zh,
-                {**metadata_zh, **extra, BOOK_KEY: TRANSLATED_BOOK, REPORT_KEY: report},
-            )
+        english = {**metadata, **extra, BOOK_KEY: SOURCE_BOOK}
+        chinese = {
+            **metadata_zh,
+            **extra,
+            BOOK_KEY: TRANSLATED_BOOK,
+            REPORT_KEY: report,
+        }
+        for bundle, marks in ((data, english), (data_zh, chinese)):
+            if bundle:
+                publish_display_data(bundle, marks)  # type: ignore[no-untyped-call]
 
 
 def _inline_metadata(figure: Any) -> dict[str, Any]:
@@ -336,7 +339,7 @@ def _show_own_outputs(app: Any) -> None:
         count, outputs = original(self, cell_index)
         return count, [output for output in outputs if shown_in(output, book)]
 
-    NotebookClientBase.code_cell_outputs = code_cell_outputs  # type: ignore[method-assign]
+    NotebookClientBase.code_cell_outputs = code_cell_outputs
 
 
 def setup(app: Any) -> dict[str, Any]:
