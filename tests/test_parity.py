@@ -100,8 +100,8 @@ def test_front_matter_and_structure_match(page: str) -> None:
 
 def test_only_the_figure_text_block_is_set_aside() -> None:
     matter = (
-        "---\nfile_format: mystnb\nfigure_text:\n  \"loss\": \"损失\"\n"
-        "  \"epoch\": \"迭代周期\"\nkernelspec:\n  name: python3\n---\n"
+        '---\nfile_format: mystnb\nfigure_text:\n  "loss": "损失"\n'
+        '  "epoch": "迭代周期"\nkernelspec:\n  name: python3\n---\n'
     )
     assert without_figure_text(matter) == (
         "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n---\n"
