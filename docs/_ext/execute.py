@@ -195,9 +195,8 @@ async def _run_one(
         size = len(json.dumps(job.nb.cells[index].outputs))
         detail = f"its output is {size:,} bytes, over the limit of {OUTPUT_LIMIT:,}"
     page = job.page
-    if status == SUCCEEDED and (found := figure_text.problems(job.nb, table)):
-        status, detail = FIGURE_TEXT, "\n".join(f"  {message}" for message in found)
-        page = figure_text.twin(job.page)
+    if status == SUCCEEDED and (found := _figure_problems(job, table)):
+        status, page, detail = FIGURE_TEXT, figure_text.twin(job.page), found
     number, line, first = _locate(job, index)
     detail = _ANSI.sub("", detail)  # colours would hide "Cell In[4], line 2"
     if first:
@@ -205,6 +204,14 @@ async def _run_one(
             lambda m: f"{_display(job.page)}:{first + int(m[1]) - 1}", detail
         )
     return Outcome(page, status, time.perf_counter() - start, number, line, detail)
+
+
+def _figure_problems(job: Job, table: dict[str, str]) -> str:
+    """The executed page's figure text problems (see figure_text.py), or ""."""
+    zh = figure_text.twin(job.page)
+    text = zh.read_text(encoding="utf-8") if zh.is_file() else ""
+    lines = [cell.line for cell in parse_code_cells(text, str(zh))]
+    return "\n".join(f"  {m}" for m in figure_text.problems(job.nb, table, lines))
 
 
 async def _execute_cells(client: Any, setup: str = "") -> None:

@@ -182,13 +182,25 @@ def setup_code(table: dict[str, str], family: str, font_file: str) -> str:
     )
 
 
-def problems(nb: Any, table: dict[str, str]) -> list[str]:
+def problems(
+    nb: Any, table: dict[str, str], lines: list[int] | None = None
+) -> list[str]:
     """What is wrong with an executed page's figures, one message each.
 
     An entry of ``table`` that no figure drew, a string a zh figure drew in
     English that ``table`` does not translate, and an error that a cell shows
     without raising it (a figure that could not be drawn, for instance).
+    ``lines`` are the zh page's code cells' lines, to name them.
     """
+
+    def cells_at(numbers: list[int]) -> str:
+        numbers = sorted(set(numbers))
+        named = [
+            f"{n} (line {lines[n - 1]})" if lines and n <= len(lines) else str(n)
+            for n in numbers
+        ]
+        return ("code cell " if len(named) == 1 else "code cells ") + ", ".join(named)
+
     messages: list[str] = []
     used: set[str] = set()
     untranslated: dict[str, list[int]] = {}
@@ -198,7 +210,7 @@ def problems(nb: Any, table: dict[str, str]) -> list[str]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and "raises-exception" not in tags:
                 messages.append(
-                    f"code cell {number} shows an error it did not raise: "
+                    f"{cells_at([number])} shows an error it did not raise: "
                     f"{output.get('ename')}: {output.get('evalue')}"
                 )
             report = output.get("metadata", {}).get(REPORT_KEY)
@@ -207,9 +219,8 @@ def problems(nb: Any, table: dict[str, str]) -> list[str]:
                 for text in report.get("untranslated", []):
                     untranslated.setdefault(text, []).append(number)
     for text, numbers in untranslated.items():
-        where = ", ".join(str(n) for n in sorted(set(numbers)))
         messages.append(
-            f"a figure of code cell {where} draws {text!r}, "
+            f"a figure of {cells_at(numbers)} draws {text!r}, "
             f"which {TABLE_KEY} does not translate"
         )
     for key in sorted(set(table) - used):
