@@ -50,7 +50,14 @@ def test_a_table_is_read_from_the_front_matter() -> None:
 
 
 @pytest.mark.parametrize(
-    "entries", ["  yes: 是\n", '  "loss": 1\n', '  "loss": ""\n', "  - loss\n"]
+    "entries",
+    [
+        "  yes: 是\n",
+        '  "loss": 1\n',
+        '  "loss": ""\n',
+        "  - loss\n",
+        '  "$f\'(x)$ numerical": "$f\'(x)$ 的数值近似"\n',
+    ],
 )
 def test_a_table_that_is_not_strings_to_strings_is_refused(entries: str) -> None:
     text = HEADER + "figure_text:\n" + entries + "---\n"

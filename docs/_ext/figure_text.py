@@ -59,6 +59,7 @@ INSTALL_HINT = (
 # (x.grad, sin(x), a_1, AddBackward0).
 _WORD = re.compile(r"(?<![\w.])[A-Za-z]{2,}(?![\w(])")
 _MATH = re.compile(r"(?<!\\)\$.*?(?<!\\)\$")
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 class FigureTextError(ValueError):
@@ -107,6 +108,12 @@ def read_table(text: str, where: str) -> dict[str, str]:
             raise FigureTextError(
                 f"{where}: {TABLE_KEY} entry {key!r}: {value!r} must map a "
                 "non-empty string to a non-empty string (quote both)"
+            )
+        if _MATH.search(value) and _CJK.search(value):
+            raise FigureTextError(
+                f"{where}: {TABLE_KEY} entry {key!r}: {value!r} mixes Chinese "
+                "with $math$, which Matplotlib sets without Chinese glyphs: "
+                "write the math in Unicode (f′(x), x², ∂z/∂x)"
             )
     return dict(table)
 
