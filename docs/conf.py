@@ -42,6 +42,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "bilingual",
+    "figure_text",
     "kernel_ipc",
     "clean_outputs",
     "notebooks",

@@ -396,3 +396,89 @@ def test_twins_with_their_own_alt_text_run_once(book: SmallBook) -> None:
     assert 'alt="换一种说法"' in book.html("zh", "alpha")
     assert 'alt="in English"' in book.html("en", "alpha")
     assert_clean(book)
+
+
+def figure_page(table: str = "", label: str = "loss") -> str:
+    """A page drawing one SVG figure in English; ``table``: its front matter's."""
+    code = (
+        "import matplotlib.pyplot as plt\n"
+        "from matplotlib_inline.backend_inline import set_matplotlib_formats\n"
+        "set_matplotlib_formats('svg')\n"
+        f"plt.plot([1, 3, 2], label={label!r})\n"
+        "plt.xlabel('epoch')\n"
+        "plt.legend();"
+    )
+    return page("Alpha", code).replace(
+        "  display_name: Python 3\n", f"  display_name: Python 3\n{table}", 1
+    )
+
+
+def svg_texts(book: SmallBook, language: str, name: str) -> list[str]:
+    """The texts of each SVG figure of a built page (text stays text in SVG)."""
+    folder = book.build_dir / "html" / language
+    found = []
+    for src in re.findall(r'<img[^>]+src="([^"]+\.svg)"', book.html(language, name)):
+        svg = (folder / src).read_text(encoding="utf-8")
+        found.append(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
+    return found
+
+
+TABLE = 'figure_text:\n  "loss": "损失"\n  "epoch": "迭代周期"\n'
+
+
+def test_the_zh_figure_speaks_chinese_from_the_one_execution(book: SmallBook) -> None:
+    """en shows the English drawing, zh the drawing through its table; one kernel."""
+    book.write("alpha.md", figure_page(), books=("en",))
+    book.write("alpha.md", figure_page(TABLE), books=("zh",))
+    log = assert_good_build(book, "")
+    assert sorted(executed(log)) == ["docs/en/alpha.md", "docs/en/beta.md"]
+    (en,) = svg_texts(book, "en", "alpha")
+    (zh,) = svg_texts(book, "zh", "alpha")
+    assert "epoch" in en and "loss" in en and "迭代周期" not in en
+    assert "迭代周期" in zh and "损失" in zh and "epoch" not in zh
+    # An edit of the table draws the page again (its text hash would not).
+    book.write("alpha.md", figure_page(TABLE.replace("损失", "损失值")), ("zh",))
+    log = assert_good_build(book, "")
+    assert executed(log) == ["docs/zh/alpha.md"]
+    assert "损失值" in svg_texts(book, "zh", "alpha")[0]
+    assert svg_texts(book, "en", "alpha") == [en]
+    assert_clean(book)
+
+
+def test_a_stale_or_missing_translation_fails_naming_page_and_string(
+    book: SmallBook,
+) -> None:
+    table = TABLE + '  "accuracy": "准确率"\n'
+    book.write("alpha.md", figure_page(label="training loss"), books=("en",))
+    book.write("alpha.md", figure_page(table, "training loss"), books=("zh",))
+    result = book.build("en")  # the zh table applies whichever book is built
+    assert result.returncode == 1
+    assert "docs/zh/alpha.md: figure text does not match its figures" in result.stderr
+    assert "draws 'training loss', which figure_text does not translate" in (
+        result.stderr
+    )
+    assert "figure_text translates 'accuracy', which no figure draws" in result.stderr
+    assert "figure_text translates 'loss'" in result.stderr
+    assert_clean(book)
+
+
+def test_without_a_cjk_font_the_build_says_what_to_install(book: SmallBook) -> None:
+    source = book.docs / "_ext" / "figure_text.py"
+    text = source.read_text(encoding="utf-8")
+    families = (
+        'CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC")'
+    )
+    assert families in text
+    source.write_text(
+        text.replace(families, 'CJK_FAMILIES = ("No Such CJK Font",)'),
+        encoding="utf-8",
+    )
+    result = book.build()
+    assert result.returncode == 1
+    assert "the Chinese book's figures need a CJK font, one of No Such CJK Font" in (
+        result.stderr
+    )
+    assert "apt-get install fonts-noto-cjk" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "executed" not in result.stdout
+    assert_clean(book)

@@ -39,11 +39,13 @@ def soup(path: Path) -> BeautifulSoup:
 def outputs(path: Path) -> list[str]:
     """The rendered outputs of every code cell of a page, in order.
 
-    A figure's alt text is written in the page's language, so it is left out.
+    A figure's alt text is written in the page's language, and so is its
+    drawing (a file of its own): both are left out, the figure's place stays.
     """
     divs = soup(path).select("div.cell_output")
     for image in (image for div in divs for image in div.find_all("img")):
         image.attrs.pop("alt", None)
+        image["src"] = "figure"
     return [str(div) for div in divs]
 
 
@@ -341,3 +343,46 @@ def test_computation_graph_figures_say_in_words_what_they_show(
         assert len(alt) >= 20 and name not in alt, f"alt text {alt!r} of {name}"
         chinese = any("\u4e00" <= char <= "\u9fff" for char in alt)
         assert chinese == (book == "zh"), f"alt text not in the page's language: {alt}"
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Chapters that teach with figures: every page with code but the API page and
+# the chapter on looking up the documentation.
+FIGURE_CHAPTERS = [
+    page
+    for page in pages()
+    if read_code_cells(DOCS / "en" / f"{page}.md") and page not in {"api", "lookup-api"}
+]
+
+
+def figure_texts(book_dir: Path, page: str) -> list[str]:
+    """The text drawn in each figure of a built page, in order.
+
+    Figures are SVG whose text stays text (docs/matplotlibrc), so the words a
+    reader sees are the ``<text>`` elements of the file.
+    """
+    found = []
+    for img in soup(book_dir / f"{page}.html").select("div.cell_output img"):
+        src = str(img["src"])
+        assert src.endswith(".svg"), f"{page}: figure {src} is not SVG"
+        svg = (book_dir / src).read_text(encoding="utf-8")
+        found.append(" ".join(re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)))
+    return found
+
+
+def test_each_book_draws_its_figures_in_its_own_language(built_site: Path) -> None:
+    """zh figures carry Chinese text, en ones none; figures in every chapter."""
+    problems, counts = [], {}
+    for book in BOOKS:
+        drawn = {page: figure_texts(built_site / book, page) for page in pages()}
+        counts[book] = sum(len(texts) for texts in drawn.values())
+        for page, texts in drawn.items():
+            for number, text in enumerate(texts, start=1):
+                if bool(_CJK.search(text)) != (book == "zh"):
+                    problems.append(f"{book}/{page}.html figure {number}: {text!r}")
+        bare = [page for page in FIGURE_CHAPTERS if not drawn[page]]
+        if bare:
+            problems.append(f"{book}: chapters without a figure: {bare}")
+    if counts["en"] < 25 or counts["zh"] < 25:
+        problems.append(f"the books draw {counts} figures, not 25 each")
+    assert not problems, "\n".join(problems)

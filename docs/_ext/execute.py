@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import exec_cache
+import figure_text
 import kernels
 import layout
 import sandbox
@@ -49,12 +50,13 @@ OUTPUT_LIMIT = 1_000_000
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _IPYTHON_CELL = re.compile(r"Cell In\[\d+\], line (\d+)")
 
-SUCCEEDED, FAILED, DIED, TIMEOUT, TOO_LARGE = (
+SUCCEEDED, FAILED, DIED, TIMEOUT, TOO_LARGE, FIGURE_TEXT = (
     "succeeded",
     "failed",
     "kernel died",
     "timed out",
     "output too large",
+    "figure text does not match its figures",
 )
 
 
@@ -143,8 +145,14 @@ def _oversized(nb: Any) -> int | None:
     return None
 
 
-async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
-    """Start a kernel, execute the notebook, stop the kernel: one outcome."""
+async def _run_one(
+    job: Job, timeout: int, threads: int, font: tuple[str, str]
+) -> Outcome:
+    """Start a kernel, execute the notebook, stop the kernel: one outcome.
+
+    ``font`` (family, file) is the CJK font of the zh drawing of each figure
+    (see ``figure_text.py``).
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
@@ -170,10 +178,11 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
     )
     status, detail = SUCCEEDED, ""
     folder: str | None = None  # the kernel's working folder (gone once it stops)
+    table = job.nb.metadata.get(figure_text.TABLE_KEY, {})
     try:
         await (stopper.start() if stopper is not km else _forked(km, threads))
         folder = stopper.folder
-        await _execute_cells(client)
+        await _execute_cells(client, figure_text.setup_code(table, *font))
     except CellTimeoutError as error:
         status, detail = TIMEOUT, str(error)
     except CellExecutionError as error:
@@ -193,6 +202,9 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         status = TOO_LARGE
         size = len(json.dumps(job.nb.cells[index].outputs))
         detail = f"its output is {size:,} bytes, over the limit of {OUTPUT_LIMIT:,}"
+    page = job.page
+    if status == SUCCEEDED and (found := _figure_problems(job, table)):
+        status, page, detail = FIGURE_TEXT, figure_text.twin(job.page), found
     number, line, first = _locate(job, index)
     detail = _ANSI.sub("", detail)  # colours would hide "Cell In[4], line 2"
     detail += _limit_notes(status, detail, folder, f"{timeout} s per cell ({source})")
@@ -200,7 +212,7 @@ async def _run_one(job: Job, timeout: int, threads: int) -> Outcome:
         detail = _IPYTHON_CELL.sub(
             lambda m: f"{_display(job.page)}:{first + int(m[1]) - 1}", detail
         )
-    return Outcome(job.page, status, time.perf_counter() - start, number, line, detail)
+    return Outcome(page, status, time.perf_counter() - start, number, line, detail)
 
 
 def _limit_notes(status: str, detail: str, folder: str | None, timeout: str) -> str:
@@ -219,13 +231,22 @@ def _limit_notes(status: str, detail: str, folder: str | None, timeout: str) -> 
     return "".join(f"\n{note}" for note in notes if note)
 
 
-async def _execute_cells(client: Any) -> None:
+def _figure_problems(job: Job, table: dict[str, str]) -> str:
+    """The executed page's figure text problems (see figure_text.py), or ""."""
+    zh = figure_text.twin(job.page)
+    text = zh.read_text(encoding="utf-8") if zh.is_file() else ""
+    lines = [cell.line for cell in parse_code_cells(text, str(zh))]
+    return "\n".join(f"  {m}" for m in figure_text.problems(job.nb, table, lines))
+
+
+async def _execute_cells(client: Any, setup: str = "") -> None:
     """What ``NotebookClient.async_execute`` does, minus its process-wide parts.
 
     ``async_execute`` registers an ``atexit`` cleanup and installs (then
     removes, restoring the defaults) SIGINT and SIGTERM handlers on the event
     loop for each notebook: with several notebooks at once, they would replace
     the build's own handlers.  So this drives the same public steps itself.
+    ``setup`` is code the kernel runs silently first (no output, no count).
     """
     from jupyter_core.utils import ensure_async
 
@@ -238,11 +259,27 @@ async def _execute_cells(client: Any) -> None:
     )
     if info is not None and "language_info" in info["content"]:
         client.nb.metadata["language_info"] = info["content"]["language_info"]
+    if setup:
+        await _set_up(client, setup)
     for index, cell in enumerate(client.nb.cells):
         await client.async_execute_cell(
             cell, index, execution_count=client.code_cells_executed + 1
         )
         merge_adjacent_streams(cell)
+
+
+async def _set_up(client: Any, code: str) -> None:
+    """Run ``code`` silently in the kernel; raise if it fails."""
+    from jupyter_core.utils import ensure_async
+
+    request = await ensure_async(
+        client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    )
+    reply = await client.async_wait_for_reply(request)
+    content = reply["content"] if reply is not None else {}
+    if content.get("status") != "ok":
+        trace = "\n".join(content.get("traceback", [])) or "no reply"
+        raise RuntimeError(f"the kernel's set-up failed:\n{trace}")
 
 
 def merge_adjacent_streams(cell: Any) -> None:
@@ -292,7 +329,11 @@ class Run:
             # No new kernel starts; the running ones finish and are cached.
             self.stopped = not self.keep_going
             return
-        data = {"execution_seconds": outcome.seconds}
+        table = job.nb.metadata.get(figure_text.TABLE_KEY, {})
+        data = {
+            "execution_seconds": outcome.seconds,
+            figure_text.TABLE_KEY: figure_text.table_digest(table),
+        }
         hashkey = exec_cache.store(self.cache, job.nb, str(job.page), data)
         self.index.add_code(job.code, hashkey)
         for twin in job.twins:
@@ -310,7 +351,9 @@ def kernel_threads(workers: int) -> int:
     return layout.kernel_threads() or max(1, (os.cpu_count() or 1) // workers)
 
 
-async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) -> int:
+async def _execute_all(
+    run: Run, jobs: list[Job], workers: int, timeout: int, font: tuple[str, str]
+) -> int:
     """Run the jobs, ``workers`` at a time; 0, or the signal that stopped them."""
     slots = asyncio.Semaphore(workers)
     threads = kernel_threads(workers)
@@ -320,7 +363,7 @@ async def _execute_all(run: Run, jobs: list[Job], workers: int, timeout: int) ->
     async def one(job: Job) -> None:
         async with slots:  # the kernel starts only when a slot is free
             if not run.stopped:
-                outcome = await _run_one(job, timeout, threads)
+                outcome = await _run_one(job, timeout, threads, font)
                 # A kernel stopped by SIGINT or SIGTERM can end in nbclient's
                 # DeadKernelError: the signal, not the page, is to blame.
                 if not got:
@@ -369,10 +412,27 @@ def code_key(cache: Any, nb: Any) -> str:
     MyST-NB looks a page up by the hash of its code cells *with* their
     metadata, so a zh page whose figures have Chinese alt text has its own
     hash; by this key it is still the twin of its en page, and runs once.
+    The key covers the figure text table (which both twins carry, see
+    :func:`_read_jobs`): a new table draws the zh figures anew.
     """
     keys = {key for cell in nb.cells for key in cell.metadata}
     kept = sorted(keys - PRESENTATION_METADATA)
-    return str(cache.create_hashed_notebook(nb, cell_metadata=kept)[1])
+    hashed = ("kernelspec", figure_text.TABLE_KEY)
+    return str(cache.create_hashed_notebook(nb, hashed, cell_metadata=kept)[1])
+
+
+def _drawn_with(cache: Any, digest: str, table: dict[str, str]) -> bool:
+    """True if the cached notebook ``digest`` drew its figures with ``table``.
+
+    MyST-NB's hash of a notebook ignores the front matter's table, so an
+    edited table leaves the page's hash as it was: the record says which
+    table its outputs were drawn with.
+    """
+    from jupyter_cache.cache.db import NbCacheRecord
+
+    record = NbCacheRecord.record_from_hashkey(digest, cache.db)
+    drawn = (record.data or {}).get(figure_text.TABLE_KEY)
+    return bool(drawn == figure_text.table_digest(table))
 
 
 def with_outputs(nb: Any, executed: Any) -> Any:
@@ -411,12 +471,16 @@ def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> li
             continue
         nb = notebooks.read_page(page, text, extensions)
         notebooks.store(conf.BUILD, text, _constant(nb))
+        # Both twins carry the zh page's table: one execution draws for both.
+        table = figure_text.table_for(page)
+        nb.metadata[figure_text.TABLE_KEY] = table
         _, digest = cache.create_hashed_notebook(nb)
-        if digest in index.sound:
+        if digest in index.sound and _drawn_with(cache, digest, table):
             index.add(text, digest)
             continue
         if not any(cell.cell_type == "code" for cell in nb.cells):
-            index.add(text, exec_cache.store(cache, nb, str(page), {}))
+            data = {figure_text.TABLE_KEY: figure_text.table_digest(table)}
+            index.add(text, exec_cache.store(cache, nb, str(page), data))
             continue
         code = code_key(cache, nb)
         if (ran := index.executed(cache, code)) is not None:
@@ -473,7 +537,12 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
         if kernels.use_fork():
             code = "\n".join(c.source for j in jobs for c in j.nb.cells)
             kernels.preload(code)
-        got = asyncio.run(_execute_all(run, jobs, workers, conf.nb_execution_timeout))
+        font = figure_text.cjk_font()  # forked kernels inherit it
+        timeout = conf.nb_execution_timeout
+        got = asyncio.run(_execute_all(run, jobs, workers, timeout, font))
+    except (figure_text.FigureTextError, figure_text.MissingFontError) as error:
+        exec_cache.say(f"ERROR: {error}")
+        return False
     finally:
         index.save()
     if got:
