@@ -59,6 +59,13 @@ INSTALL_HINT = (
 # (x.grad, sin(x), a_1, AddBackward0).
 _WORD = re.compile(r"(?<![\w.])[A-Za-z]{2,}(?![\w(])")
 _MATH = re.compile(r"(?<!\\)\$.*?(?<!\\)\$")
+# PyTorch's names of the operations a computation graph's nodes show (a node's
+# grad_fn name without "Backward0"): code, the same in both books.
+OPERATION_NAMES = frozenset(
+    "Abs Add Cat Clone Cos Div Dot Exp Expand Log Matmul Max Mean Min Mm Mul Mv "
+    "Neg Pow Relu Select Sigmoid Sin Slice Sqrt Squeeze Stack Sub Sum Tanh "
+    "Unsqueeze View".split()
+)
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
@@ -239,8 +246,10 @@ def problems(
 
 
 def english_words(text: str) -> list[str]:
-    """The English words of a figure's string (none in ``$math$``)."""
-    return _WORD.findall(_MATH.sub(" ", text))
+    """The English words of a figure's string (none in ``$math$``, no
+    operation names such as ``Mul``)."""
+    words = _WORD.findall(_MATH.sub(" ", text))
+    return [word for word in words if word not in OPERATION_NAMES]
 
 
 def install(table: dict[str, str], family: str, font_file: str) -> None:
