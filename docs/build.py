@@ -166,8 +166,22 @@ def execute_books(
             return False
     pages = sorted(p for book in books for p in (DOCS / book).glob("*.md"))
     with build_lock():
+        sweep_temporary_folders()
         return execute.execute_missing(
             pages, workers=os.cpu_count() or 1, keep_going=keep_going
+        )
+
+
+def sweep_temporary_folders() -> None:
+    """Remove (and name) the kernels' temporary folders of builds that were killed."""
+    import kernels
+
+    removed = kernels.sweep_stale_folders()
+    if removed:
+        print(
+            "removed the temporary folders of a killed build:",
+            *map(str, removed),
+            sep="\n  ",
         )
 
 
@@ -320,6 +334,23 @@ def prune_build_state() -> None:
 
     pages = sorted(p for book in BOOKS for p in (DOCS / book).glob("*.md"))
     notebooks.prune(BUILD, [p.read_text(encoding="utf-8") for p in pages])
+    prune_caches()
+
+
+def prune_caches() -> None:
+    """Remove (and name) the execution caches of old keys but the newest few."""
+    import exec_cache
+    from layout import execution_cache
+
+    current = execution_cache(BUILD)
+    removed = exec_cache.prune_caches(current.parent, current)
+    if removed:
+        print(
+            f"removed the execution caches of old keys (kept the {exec_cache.KEEP_CACHES} "
+            "most recently used):",
+            *map(_shown, removed),
+            sep="\n  ",
+        )
 
 
 def port_is_free(port: int) -> bool:

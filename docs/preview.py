@@ -171,6 +171,25 @@ def fork_rebuild(
     return os.waitstatus_to_exitcode(status)
 
 
+def rebuild_failure(code: int) -> str:
+    """What the preview says when a rebuild ends with exit status ``code`` (not 0).
+
+    A negative status is a signal (``os.waitstatus_to_exitcode``, Popen): the
+    rebuild did not fail, it was killed (e.g. SIGKILL by the kernel's
+    out-of-memory killer or by hand), and printed nothing that says so.
+    """
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return (
+            f"the rebuild was killed by signal {name}: save again to rebuild "
+            "(the next rebuild removes its kernels' temporary folders)"
+        )
+    return "the rebuild failed (see above); fix it and save"
+
+
 def launch_rebuild(command: list[str], started: list[int]) -> int:
     """Run a rebuild as a new process (where ``os.fork`` is not used); its status."""
     process = subprocess.Popen(command, start_new_session=os.name == "posix")
@@ -320,8 +339,8 @@ class Preview:
                 return
             say(f"changed: {names}: rebuilding")
             try:
-                if await self.rebuild_once():
-                    say("the rebuild failed (see above); fix it and save")
+                if code := await self.rebuild_once():
+                    say(rebuild_failure(code))
             except OSError as error:  # fork or exec refused (memory, limits)
                 say(f"the rebuild could not start: {error}")
             await self.reload_pages()  # failed or not, Sphinx may have written

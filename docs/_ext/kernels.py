@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
@@ -53,11 +54,69 @@ def _private_folder() -> str:
     them.  A socket's path must stay under ~100 bytes, so a deep temporary
     folder (``TMPDIR``) gives way to ``/tmp``.
     """
-    folder = tempfile.mkdtemp(prefix="d2l-kernel-")
+    folder = tempfile.mkdtemp(prefix=owned("d2l-kernel-"))
     if len(folder) > 80 and os.path.isdir("/tmp"):
         os.rmdir(folder)
-        folder = tempfile.mkdtemp(prefix="d2l-kernel-", dir="/tmp")
+        folder = tempfile.mkdtemp(prefix=owned("d2l-kernel-"), dir="/tmp")
     return folder
+
+
+# The temporary folders of a kernel (connection, sockets) and of its
+# execution (its working directory): ``<prefix><pid>-<random>``, where pid is
+# the build process that made them (see sweep_stale_folders).
+FOLDER_PREFIXES = ("d2l-kernel-", "d2l-prep-exec-")
+_OWNED = re.compile(rf"^(?:{'|'.join(FOLDER_PREFIXES)})(\d+)-[^-]+$")
+
+
+def owned(prefix: str) -> str:
+    """``prefix`` with this process's id, so a stale folder names its owner."""
+    return f"{prefix}{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
+
+
+def sweep_stale_folders(folders: list[str] | None = None) -> list[Path]:
+    """Remove kernel and execution folders whose owning build is dead; those removed.
+
+    A build killed by SIGKILL (e.g. a preview rebuild) cannot remove its
+    kernels' temporary folders.  Each folder names the process that made it
+    (:func:`owned`); one of this user's, whose process no longer exists, is
+    removed by the next build.  A folder whose process is alive (another
+    build, this one), one of another user, or one without a process id (made
+    by an older version) is left alone.  A reused process id only keeps a
+    stale folder longer.  ``folders``: where to look (default: the temporary
+    folder and ``/tmp``, where :func:`_private_folder` may fall back).
+    """
+    places = folders if folders is not None else [tempfile.gettempdir(), "/tmp"]
+    removed = []
+    for place in dict.fromkeys(os.path.realpath(p) for p in places):
+        try:
+            entries = list(os.scandir(place))
+        except OSError:
+            continue
+        for entry in entries:
+            match = _OWNED.match(entry.name)
+            if not match or int(match[1]) == os.getpid() or _alive(int(match[1])):
+                continue
+            try:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                owner = entry.stat(follow_symlinks=False).st_uid
+                if hasattr(os, "getuid") and owner != os.getuid():
+                    continue
+            except OSError:
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
 
 
 def describe_status(code: int, exited: bool) -> str:
@@ -126,7 +185,7 @@ class ForkedKernelManager(AsyncKernelManager):
         self.ip = os.path.join(self.private, "ipc")
         # The manager's own writer: the session's random HMAC key.
         self.write_connection_file()
-        self.folder = tempfile.mkdtemp(prefix="d2l-prep-exec-")
+        self.folder = tempfile.mkdtemp(prefix=owned("d2l-prep-exec-"))
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:
@@ -208,7 +267,7 @@ class LaunchedKernel:
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
-        self.folder = tempfile.mkdtemp(prefix="d2l-prep-exec-")
+        self.folder = tempfile.mkdtemp(prefix=owned("d2l-prep-exec-"))
         self.private = _private_folder()
         self.km = AsyncKernelManager(kernel_name="python3")
         self.km.connection_file = os.path.join(self.private, "kernel.json")

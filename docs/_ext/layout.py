@@ -39,8 +39,15 @@ BOOKS: dict[str, dict[str, str]] = {
 # SIGTERM before its process group gets SIGKILL.
 STOP_GRACE = 2.0
 
-# Installed packages whose version can change what a cell prints or draws.
-KEY_PACKAGES = ("torch", "numpy", "matplotlib", "pandas", "ipykernel")
+# Installed packages whose version can change what a cell prints or draws:
+# the libraries the pages compute and plot with (torch, numpy, matplotlib,
+# pandas); the kernel (ipykernel) and IPython, whose display formatter writes
+# every output (reprs, display data) and whose ultratb writes the traceback
+# of a raises-exception cell; matplotlib-inline, which turns each figure into
+# an output (format, tight bounding box, closing); Pillow, through which
+# Matplotlib's SVG backend encodes every raster image in a figure (imshow,
+# rasterized artists); Pygments, which colors those tracebacks.
+KEY_PACKAGES = ("torch", "numpy", "matplotlib", "pandas", "ipykernel", "ipython", "matplotlib-inline", "pillow", "pygments")  # fmt: skip
 # The runtime package (not the book tooling) and the figures' style.
 KEY_SOURCES = (ROOT / "src" / "d2l_prep", DOCS / "matplotlibrc")
 

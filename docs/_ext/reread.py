@@ -24,13 +24,18 @@ import exec_cache
 
 
 def record_times(cache_path: Path) -> dict[str, float]:
-    """Hash key -> creation time of every record in the cache (none if no cache)."""
+    """Hash key -> creation time of every sound record in the cache (none if no cache).
+
+    The cache is opened with :func:`exec_cache.open_cache`, which drops a
+    record whose notebook file is damaged before MyST-NB reads it (it would
+    stop Sphinx with a ``NotJSONError``): after ``docs/build.py``'s execution
+    step there is none, and a plain ``sphinx-build`` executes its page again.
+    """
     if not (cache_path / "global.db").is_file():
         return {}
-    from jupyter_cache import get_cache  # noqa: PLC0415
-
-    records = get_cache(str(cache_path)).list_cache_records()
-    return {record.hashkey: record.created.timestamp() for record in records}
+    cache, sound = exec_cache.open_cache(cache_path)
+    records = cache.list_cache_records()
+    return {r.hashkey: r.created.timestamp() for r in records if r.hashkey in sound}
 
 
 def _pages_with_new_outputs(
