@@ -22,13 +22,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from docutils import nodes
-from sphinx import addnodes
-from sphinx.application import Sphinx
 from pylatexenc.latex2text import (
     LatexNodes2Text,
     MacroTextSpec,
     get_default_latex_context_db,
 )
+from sphinx import addnodes
+from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 # The other language's name that opens each definition (see the glossaries).

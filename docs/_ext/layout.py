@@ -19,7 +19,6 @@ ROOT = DOCS.parent
 BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
 
 
-
 def repo_url(value: str | None = None) -> str:
     """The book's repository (``$D2L_REPO_URL``), without a trailing ``/``; '' if unset.
 
