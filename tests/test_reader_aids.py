@@ -112,3 +112,27 @@ def test_missing_pdfs_are_named_with_the_command(tmp_path: Path) -> None:
     assert "d2l-prep-en" not in missing_pdfs(("en", "zh"), tmp_path)
     (tmp_path / "pdf" / "d2l-prep-zh.pdf").write_bytes(b"%PDF-1.5\n")
     assert missing_pdfs(("en", "zh"), tmp_path) == ""
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_top_of_page_template_shows_the_links_only_with_a_repository(
+    book: str,
+) -> None:
+    """The template furo includes beside the language switcher (Jinja, as Sphinx)."""
+    from jinja2 import Environment, FileSystemLoader
+
+    env = Environment(loader=FileSystemLoader(DOCS / "_templates"), autoescape=True)
+    template = env.get_template("components/edit-this-page.html")
+    links = repo_links("https://example.org/r", book, "calculus", ".md")
+    page = BeautifulSoup(
+        template.render(other_books=[], repo_links=links), "html.parser"
+    )
+    hrefs = {a.get_text(): a["href"] for a in page.select(".repo-links a")}
+    edit = "Edit this page" if book == "en" else "编辑此页"
+    report = "Report a problem" if book == "en" else "报告问题"
+    assert hrefs == {
+        edit: f"https://example.org/r/blob/main/docs/{book}/calculus.md",
+        report: "https://example.org/r/issues/new",
+    }
+    bare = template.render(other_books=[], repo_links=repo_links("", book, "x", ".md"))
+    assert "repo-links" not in bare
