@@ -314,7 +314,29 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
         prune_build_state()
     print(f"rendering: {time.perf_counter() - start:.1f} s")
     print(f"site: {HTML / 'index.html'}")
+    missing = missing_pdfs(books)
+    if missing:
+        print(missing)
     return 0
+
+
+def missing_pdfs(books: tuple[str, ...], site: Path = HTML) -> str:
+    """One line naming the PDFs the pages link but the site lacks ('' if none).
+
+    The landing page and each book's home page link ``pdf/d2l-prep-<book>.pdf``,
+    which only ``nox -s pdf`` makes: without it those links are dead.
+    """
+    absent = [
+        f"pdf/d2l-prep-{book}.pdf"
+        for book in books
+        if not (site / "pdf" / f"d2l-prep-{book}.pdf").is_file()
+    ]
+    if not absent:
+        return ""
+    return (
+        f"note: the pages link {', '.join(absent)}, not in the site yet: "
+        f"make {'it' if len(absent) == 1 else 'them'} with `nox -s pdf`"
+    )
 
 
 def prune_site(books: tuple[str, ...], started: float) -> None:

@@ -16,8 +16,9 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
 # The build folder, the books and the execution cache key are defined once, in
 # docs/_ext/layout.py (D2L_BUILD_DIR moves the build folder).
+from bilingual import REPO_LABELS  # noqa: E402
 from hosted_site import not_found_body, site_url  # noqa: E402
-from layout import BOOKS, BUILD, cell_timeout, execution_cache  # noqa: E402
+from layout import BOOKS, BUILD, REPO_URL, cell_timeout, execution_cache  # noqa: E402
 from ui_locale import catalogue_digest, prepare  # noqa: E402
 
 # Kernels started by MyST-NB inherit the environment: the book's figures get
@@ -56,6 +57,7 @@ extensions = [
     "reread",
     "ui_locale",
     "api_origin",
+    "glossary_tips",
 ]
 exclude_patterns = ["conf.py"]
 templates_path = [str(DOCS / "_templates")]
@@ -116,6 +118,8 @@ copybutton_prompt_is_regexp = True
 # prefix and Open Graph URLs derive from it (language_settings).  Open Graph
 # meta: text only, no generated social-card images.
 ogp_social_cards = {"enable": False}
+# Where the book lives: D2L_REPO_URL (layout.py); unset, no page links it.
+d2l_repo_url = REPO_URL
 
 
 def language_settings(book: str) -> dict[str, object]:
@@ -153,6 +157,7 @@ def language_settings(book: str) -> dict[str, object]:
             # compiled into the build folder.
             "locale_dirs": prepare(info["language"], BUILD / "locale"),
             "ui_catalogue_digest": catalogue_digest(info["language"]),
+            "html_theme_options": html_theme_options | footer_links(book),
             "bilingual_book": book,
             "bilingual_books": BOOKS,
         }
@@ -161,6 +166,18 @@ def language_settings(book: str) -> dict[str, object]:
 
 
 _COMMA = {"en": ", ", "zh": "，"}
+
+
+def footer_links(book: str, repo: str = REPO_URL) -> dict[str, object]:
+    """Furo's footer links: the repository, named in the book's language, if set."""
+    if not repo:
+        return {}
+    label = REPO_LABELS[book]["repo"]
+    return {
+        "footer_icons": [
+            {"name": label, "url": repo, "html": label, "class": "repo-link"}
+        ]
+    }
 
 
 def _quiet_jieba() -> None:

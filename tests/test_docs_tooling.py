@@ -10,8 +10,9 @@ from conftest import DOCS
 
 sys.path.insert(0, str(DOCS / "_ext"))
 
-from bilingual import counterpart_url  # noqa: E402
 from clean_outputs import clean  # noqa: E402
+
+from bilingual import counterpart_url  # noqa: E402
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,33 @@ from typing import Any
 from sphinx.application import Sphinx
 
 SWITCH_LABELS = {"en": "English", "zh": "中文"}
+# The links to where the book lives (D2L_REPO_URL), in each book's language.
+REPO_LABELS = {
+    "en": {"edit": "Edit this page", "report": "Report a problem", "repo": "Source"},
+    "zh": {"edit": "编辑此页", "report": "报告问题", "repo": "源代码"},
+}
+
+
+def repo_links(
+    repo: str, book: str, pagename: str, suffix: str | None
+) -> dict[str, str] | None:
+    """The page's "edit" and "report" links and the repository's, or None if no repo.
+
+    Only pages with a source file get an edit link (not genindex, search, 404).
+    """
+    if not repo:
+        return None
+    labels = REPO_LABELS[book]
+    links = {
+        "repo_url": repo,
+        "repo_label": labels["repo"],
+        "report_url": f"{repo}/issues/new",
+        "report_label": labels["report"],
+    }
+    if suffix:
+        links["edit_url"] = f"{repo}/blob/main/docs/{book}/{pagename}{suffix}"
+        links["edit_label"] = labels["edit"]
+    return links
 
 
 def counterpart_url(pagename: str, book: str) -> str:
@@ -45,6 +72,12 @@ def _page_context(
         for book, info in books.items()
         if book != this
     ]
+    context["repo_links"] = repo_links(
+        app.config.d2l_repo_url,
+        this,
+        pagename,
+        context.get("page_source_suffix") if doctree is not None else None,
+    )
 
 
 def _own_output_folder(app: Sphinx) -> None:
@@ -65,5 +98,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _own_output_folder, priority=600)
     app.add_config_value("bilingual_book", "en", "html", types=[str])
     app.add_config_value("bilingual_books", {}, "html", types=[dict])
+    app.add_config_value("d2l_repo_url", "", "html", types=[str])
     app.connect("html-page-context", _page_context)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -29,6 +29,21 @@ ROOT = DOCS.parent
 # All build state lives here; D2L_BUILD_DIR moves it (e.g. for a side build).
 BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
 
+
+def repo_url(value: str | None = None) -> str:
+    """The book's repository (``$D2L_REPO_URL``), without a trailing ``/``; '' if unset.
+
+    When set, every page links its source and the issue tracker, and the footer
+    links the repository (bilingual.py); when unset, no such link is shown.
+    """
+    url = (os.environ.get("D2L_REPO_URL", "") if value is None else value).strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise ValueError(f"D2L_REPO_URL must be an http(s) URL, got {url!r}")
+    return url.rstrip("/")
+
+
+REPO_URL = repo_url()
+
 # Both books, for the builder, the switcher and <link rel="alternate" hreflang>.
 BOOKS: dict[str, dict[str, str]] = {
     "en": {"language": "en", "hreflang": "en", "title": "d2l-prep: Preliminaries"},
