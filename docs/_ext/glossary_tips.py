@@ -57,7 +57,7 @@ def definition_text(definition: nodes.Element) -> str:
     for formula in list(copy.findall(nodes.math)):
         text = str(converter.latex_to_text(formula.astext()))
         formula.replace_self(nodes.Text(text))
-    return copy.astext()
+    return str(copy.astext())
 
 
 def first_sentence(definition: str) -> str:
