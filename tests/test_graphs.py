@@ -289,7 +289,7 @@ def test_show_grad_before_backward_is_an_error() -> None:
 def test_draw_graph_draws_on_the_given_axes() -> None:
     t = chain()
     _, ax = plt.subplots(figsize=(6, 3.5))
-    assert draw_graph(t["z"], t, ax=ax) is ax
+    assert draw_graph(t["z"], t, axes=ax) is ax
     assert len(plt.get_fignums()) == 1
 
 
@@ -334,9 +334,9 @@ def test_draw_graph_rejects_bad_arguments() -> None:
     with pytest.raises(TypeError, match="show_grad must be True or False, got 'yes'"):
         draw_graph(t["z"], show_grad="yes")  # type: ignore[arg-type]
     with pytest.raises(
-        TypeError, match="ax must be a matplotlib Axes or None, got Figure"
+        TypeError, match="axes must be a matplotlib Axes or None, got Figure"
     ):
-        draw_graph(t["z"], ax=plt.figure())  # type: ignore[arg-type]
+        draw_graph(t["z"], axes=plt.figure())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="figsize must be a pair of numbers"):
         draw_graph(t["z"], figsize=(6,))  # type: ignore[arg-type]
     with pytest.raises(
