@@ -420,9 +420,9 @@ def test_any_accepted_shape_draws_every_curve(
 def test_figsize_takes_numpy_scalars(value: object) -> None:
     set_figsize((value, 2))  # type: ignore[arg-type]
     assert tuple(plt.rcParams["figure.figsize"]) == (3.0, 2.0)
-    axes = plot([0.0, 1.0], [[0.0, 1.0]], figsize=(2, value))  # type: ignore[arg-type]
-    assert tuple(axes.figure.get_size_inches()) == (2.0, 3.0)
-    plt.close(axes.figure)
+    plot([0.0, 1.0], [[0.0, 1.0]], figsize=(2, value))  # type: ignore[arg-type]
+    assert tuple(plt.gcf().get_size_inches()) == (2.0, 3.0)
+    plt.close("all")
 
 
 @pytest.mark.parametrize("flag", [True, False, np.bool_(True)], ids=repr)
