@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -359,7 +360,7 @@ def test_missing_zero_hides_no_room_count_and_one_hides_everything() -> None:
         ({"missing": 1.5}, ValueError, ["missing", "1.5", "from 0 to 1"]),
         ({"missing": -0.1}, ValueError, ["missing", "-0.1"]),
         ({"missing": math.nan}, ValueError, ["missing", "nan"]),
-        ({"missing": "0.1"}, TypeError, ["missing", "'0.1' (str)", "float"]),
+        ({"missing": "0.1"}, TypeError, ["missing", "'0.1' (str)", "real number"]),
         ({"missing": False}, TypeError, ["missing", "False (bool)"]),
     ],
 )
@@ -394,3 +395,49 @@ def test_a_written_sample_reads_back_with_nan_where_entries_are_missing(
                 assert pd.isna(value)
             else:
                 assert value == row[column]
+
+
+# One dialect (issue 17 §2): NumPy scalars wherever Python numbers go, and a
+# bool is never a number.
+@pytest.mark.parametrize(
+    "num_rows, seed, missing",
+    [
+        (np.int64(3), 0, 0.25),
+        (np.int32(3), 0, 0.25),
+        (3, np.int64(0), 0.25),
+        (3, 0, np.float32(0.25)),
+        (3, 0, np.float64(0.25)),
+        (3, 0, np.int64(0)),
+    ],
+    ids=repr,
+)
+def test_sample_houses_takes_numpy_scalars(
+    num_rows: Any, seed: Any, missing: Any
+) -> None:
+    assert sample_houses(num_rows, seed=seed, missing=missing) == sample_houses(
+        int(num_rows), seed=int(seed), missing=float(missing)
+    )
+
+
+@pytest.mark.parametrize("flag", [True, False, np.bool_(True)], ids=repr)
+@pytest.mark.parametrize("argument", ["num_rows", "seed", "missing"])
+def test_sample_houses_refuses_bools(argument: str, flag: object) -> None:
+    arguments: dict[str, object] = {"num_rows": 3, "seed": 0, "missing": 0.25}
+    arguments[argument] = flag
+    with pytest.raises(TypeError, match=rf"{argument} must be .*, got .*bool"):
+        sample_houses(**arguments)  # type: ignore[arg-type]
+
+
+def test_write_house_csv_takes_numpy_integers(tmp_path: Path) -> None:
+    rows = [{"NumRooms": np.int64(3), "Alley": None, "Price": np.int32(127500)}]
+    path = write_house_csv(tmp_path / "h.csv", rows)  # type: ignore[arg-type]
+    assert path.read_text().splitlines()[1] == "3,NA,127500"
+
+
+@pytest.mark.parametrize("column", ["NumRooms", "Price"])
+def test_write_house_csv_refuses_bools(tmp_path: Path, column: str) -> None:
+    row: dict[str, object] = {"NumRooms": 3, "Alley": None, "Price": 127500}
+    row[column] = True
+    with pytest.raises(TypeError, match=rf"rows\[0\]\['{column}'\] must be an int"):
+        write_house_csv(tmp_path / "h.csv", [row])  # type: ignore[list-item]
+    assert not (tmp_path / "h.csv").exists()

@@ -6,6 +6,7 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import assume, given, settings
@@ -246,3 +247,70 @@ def test_check_gradient_needs_a_tensor_from_f() -> None:
         match="f must return a tensor for autograd to differentiate, got float",
     ):
         check_gradient(lambda x: 2.0, f64(1.0))
+
+
+# One dialect (issue 17 §2): NumPy scalars wherever Python numbers go, and a
+# bool is never a number.
+@pytest.mark.parametrize(
+    "value", [np.float32(1e-4), np.float64(1e-4)], ids=lambda v: type(v).__name__
+)
+@pytest.mark.parametrize("argument", ["h", "rtol", "atol"])
+def test_check_gradient_takes_numpy_scalars(argument: str, value: object) -> None:
+    x = f64(1.0, 2.0, 3.0)
+    assert check_gradient(lambda x: (x**3).sum(), x, **{argument: value}) is True
+
+
+@pytest.mark.parametrize("value", [np.float32(1e-4), np.int64(1)], ids=str)
+def test_numerical_gradient_takes_a_numpy_step(value: object) -> None:
+    x = f64(1.0, 2.0)
+    grad = numerical_gradient(lambda x: (x**2).sum(), x, h=value)  # type: ignore[arg-type]
+    assert torch.allclose(grad, 2 * x, atol=1e-3)
+
+
+@pytest.mark.parametrize("flag", [True, False, np.bool_(True)], ids=repr)
+@pytest.mark.parametrize("argument", ["h", "rtol", "atol"])
+def test_check_gradient_refuses_bools(argument: str, flag: object) -> None:
+    with pytest.raises(
+        TypeError, match=rf"{argument} must be a real number, got .*bool"
+    ):
+        check_gradient(lambda x: (x**3).sum(), f64(1.0), **{argument: flag})
+
+
+def test_numerical_gradient_refuses_a_bool_step() -> None:
+    with pytest.raises(TypeError, match="h must be a real number, got True"):
+        numerical_gradient(lambda x: x.sum(), f64(1.0), h=True)  # type: ignore[arg-type]
+
+
+def test_check_gradient_reports_the_entry_that_differs() -> None:
+    def wrong(x: torch.Tensor) -> torch.Tensor:
+        # The gradient is right except at x[1, 0], where it is 1 instead of 2 x.
+        mask = torch.zeros_like(x, dtype=torch.bool)
+        mask[1, 0] = True
+        return torch.where(mask, x.detach() * x, x**2).sum()
+
+    x = f64(1.0, 2.0, 3.0, 4.0).reshape(2, 2)
+    assert check_gradient(wrong, x) is False
+    with pytest.raises(ValueError) as caught:
+        check_gradient(wrong, x, raise_exception=True)
+    message = str(caught.value)
+    assert "differ at x[1, 0]" in message
+    assert "autograd 3," in message and "numerical 6," in message
+    assert "(1 of 4 entries differ)" in message
+    assert check_gradient(lambda x: (x**2).sum(), x, raise_exception=True) is True
+
+
+def test_check_gradient_reports_a_zero_dimensional_point() -> None:
+    with pytest.raises(ValueError, match=r"differ at x: autograd 1, numerical 2"):
+        check_gradient(
+            lambda x: x.detach() * x,
+            torch.tensor(1.0, dtype=torch.float64),
+            raise_exception=True,
+        )
+
+
+@pytest.mark.parametrize("flag", [1, "yes", np.bool_(True)], ids=repr)
+def test_check_gradient_refuses_a_raise_exception_that_is_not_a_bool(
+    flag: object,
+) -> None:
+    with pytest.raises(TypeError, match="raise_exception must be True or False"):
+        check_gradient(lambda x: x.sum(), f64(1.0), raise_exception=flag)  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ import d2l_prep as d2l
 from d2l_prep.graph_draw import MAX_DRAWN_NODES, MIN_ARROW, _plan, draw_graph
 from d2l_prep.graph_layout import GraphLayout, layout_graph
 from d2l_prep.graphs import (
+    BackwardRecord,
     ComputationGraph,
     GraphNode,
     NodeKind,
@@ -289,7 +290,7 @@ def test_show_grad_before_backward_is_an_error() -> None:
 def test_draw_graph_draws_on_the_given_axes() -> None:
     t = chain()
     _, ax = plt.subplots(figsize=(6, 3.5))
-    assert draw_graph(t["z"], t, ax=ax) is ax
+    assert draw_graph(t["z"], t, axes=ax) is ax
     assert len(plt.get_fignums()) == 1
 
 
@@ -334,14 +335,12 @@ def test_draw_graph_rejects_bad_arguments() -> None:
     with pytest.raises(TypeError, match="show_grad must be True or False, got 'yes'"):
         draw_graph(t["z"], show_grad="yes")  # type: ignore[arg-type]
     with pytest.raises(
-        TypeError, match="ax must be a matplotlib Axes or None, got Figure"
+        TypeError, match="axes must be a matplotlib Axes or None, got Figure"
     ):
-        draw_graph(t["z"], ax=plt.figure())  # type: ignore[arg-type]
+        draw_graph(t["z"], axes=plt.figure())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="figsize must be a pair of numbers"):
         draw_graph(t["z"], figsize=(6,))  # type: ignore[arg-type]
-    with pytest.raises(
-        ValueError, match=r"figsize must hold two finite, positive.*\(6, 0\)"
-    ):
+    with pytest.raises(ValueError, match=r"figsize\[1\] must be finite and > 0, got 0"):
         draw_graph(t["z"], figsize=(6, 0))
 
 
@@ -493,9 +492,13 @@ def test_layout_rejects_bad_arguments() -> None:
         layout_graph("graph", widths)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="widths has no width for the node 'n0'"):
         layout_graph(graph, {})
-    with pytest.raises(ValueError, match=r"widths\['n0'\] must be a positive"):
+    with pytest.raises(
+        ValueError, match=r"widths\['n0'\] must be finite and > 0, got -1.0"
+    ):
         layout_graph(graph, widths | {"n0": -1.0})
-    with pytest.raises(TypeError, match="gap must be a number of points"):
+    with pytest.raises(
+        TypeError, match="gap must be a real number, got 'wide' \\(str\\)"
+    ):
         layout_graph(graph, widths, gap="wide")  # type: ignore[arg-type]
 
 
@@ -813,3 +816,75 @@ def test_forward_figures_cut_off_no_line(
     for arrow in arrow_paths(ax):
         for line in arrow:
             assert all(inside.contains(*v) for v in line.vertices)
+
+
+# One dialect (issue 17 §2): NumPy scalars wherever Python numbers go, and a
+# bool is never a number.
+NUMPY_SCALARS = [np.float32(24), np.float64(24), np.int64(24), np.int32(24)]
+
+
+@pytest.mark.parametrize("value", NUMPY_SCALARS, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("argument", ["gap", "row", "width"])
+def test_layout_takes_numpy_scalars(argument: str, value: object) -> None:
+    graph = trace_graph(chain()["z"])
+    widths: dict[str, object] = {node.key: 30.0 for node in graph.nodes}
+    options: dict[str, object] = {}
+    if argument == "width":
+        widths["n0"] = value
+    else:
+        options[argument] = value
+    layout = layout_graph(graph, widths, **options)  # type: ignore[arg-type]
+    plain = layout_graph(
+        graph,
+        {key: float(w) for key, w in widths.items()},  # type: ignore[arg-type]
+        **{k: float(v) for k, v in options.items()},  # type: ignore[arg-type]
+    )
+    assert layout == plain
+
+
+@pytest.mark.parametrize("flag", [True, False, np.bool_(True)])
+@pytest.mark.parametrize("argument", ["gap", "row", "width"])
+def test_layout_refuses_bools(argument: str, flag: object) -> None:
+    graph = trace_graph(chain()["z"])
+    widths: dict[str, object] = {node.key: 30.0 for node in graph.nodes}
+    options: dict[str, object] = {}
+    if argument == "width":
+        widths["n0"] = flag
+    else:
+        options[argument] = flag
+    name = r"widths\['n0'\]" if argument == "width" else argument
+    with pytest.raises(TypeError, match=rf"{name} must be a real number, got .*bool"):
+        layout_graph(graph, widths, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [np.float32(3), np.int64(3)], ids=str)
+def test_draw_graph_takes_a_numpy_figsize(value: object) -> None:
+    ax = draw_graph(chain()["z"], figsize=(value, 2))  # type: ignore[arg-type]
+    assert tuple(ax.figure.get_size_inches()) == (3.0, 2.0)
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("flag", [True, np.bool_(False)], ids=str)
+def test_draw_graph_refuses_a_bool_in_figsize(flag: object) -> None:
+    with pytest.raises(TypeError, match=r"figsize\[0\] must be a real number"):
+        draw_graph(chain()["z"], figsize=(flag, 2))  # type: ignore[arg-type]
+
+
+def test_draw_graph_names_its_axes_like_plot() -> None:
+    import inspect
+
+    from d2l_prep.plotting import plot, set_axes
+
+    for function in (plot, set_axes, draw_graph):
+        assert "axes" in inspect.signature(function).parameters
+        assert "ax" not in inspect.signature(function).parameters
+    fig, axes = plt.subplots()
+    assert draw_graph(chain()["z"], axes=axes) is axes
+    with pytest.raises(TypeError, match="unexpected keyword argument 'ax'"):
+        draw_graph(chain()["z"], ax=axes)  # type: ignore[call-arg]
+    plt.close(fig)
+
+
+def test_backward_record_store_is_private() -> None:
+    assert not hasattr(BackwardRecord, "store")
+    assert callable(BackwardRecord._store)

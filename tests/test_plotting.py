@@ -289,9 +289,7 @@ def test_unknown_scale(name: str, scale: object) -> None:
     "figsize", [(0, 2), (3, -1), (float("inf"), 2), (2, float("nan"))]
 )
 def test_non_positive_or_infinite_figsize(figsize: tuple[float, float]) -> None:
-    with pytest.raises(
-        ValueError, match="figsize must hold two finite, positive sizes"
-    ):
+    with pytest.raises(ValueError, match=r"figsize\[[01]\] must be finite and > 0"):
         set_figsize(figsize)
     with pytest.raises(ValueError, match="figsize"):
         plot(X3, Y3, figsize=figsize)
@@ -299,7 +297,8 @@ def test_non_positive_or_infinite_figsize(figsize: tuple[float, float]) -> None:
 
 @pytest.mark.parametrize("figsize", [3.5, (3.5,), (1, 2, 3), ("3", 2), (True, 2), None])
 def test_figsize_that_is_not_a_pair_of_numbers(figsize: object) -> None:
-    with pytest.raises(TypeError, match="figsize must be a pair of numbers"):
+    expected = r"figsize must be a pair of numbers|figsize\[0\] must be a real number"
+    with pytest.raises(TypeError, match=expected):
         set_figsize(figsize)  # type: ignore[arg-type]
 
 
@@ -411,3 +410,28 @@ def test_any_accepted_shape_draws_every_curve(
         assert_curves(axes, expected)
     finally:
         plt.close(figure)
+
+
+# One dialect (issue 17 §2): NumPy scalars wherever Python numbers go, and a
+# bool is never a number.
+@pytest.mark.parametrize(
+    "value", [np.float32(3), np.float64(3), np.int64(3), np.int32(3)], ids=repr
+)
+def test_figsize_takes_numpy_scalars(value: object) -> None:
+    set_figsize((value, 2))  # type: ignore[arg-type]
+    assert tuple(plt.rcParams["figure.figsize"]) == (3.0, 2.0)
+    plot([0.0, 1.0], [[0.0, 1.0]], figsize=(2, value))  # type: ignore[arg-type]
+    assert tuple(plt.gcf().get_size_inches()) == (2.0, 3.0)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("flag", [True, False, np.bool_(True)], ids=repr)
+def test_figsize_refuses_bools(flag: object) -> None:
+    with pytest.raises(
+        TypeError, match=r"figsize\[1\] must be a real number, got .*bool"
+    ):
+        set_figsize((3, flag))  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match=r"figsize\[0\] must be a real number, got .*bool"
+    ):
+        plot([0.0, 1.0], [[0.0, 1.0]], figsize=(flag, 2))  # type: ignore[arg-type]
