@@ -4,24 +4,37 @@
     nox -s serve [-- zh]   live preview of one book (docs/preview.py)
     nox -s pdf [-- zh]     print each book: docs/_build/pdf/d2l-prep-<book>.pdf
     nox -s tests           pytest: package, book parity, built site, browser
+    nox -s check           quick author check, no build (under a minute)
     nox -s lint            ruff check + format check
     nox -s save [-- --check]   regenerate (or check) the #@save modules
     nox -s bench           build-speed, import-time and page-weight figures
     nox -s dist            build wheel + sdist, twine check, try the wheel
 
-Sessions install with pip (``uv`` would not see the local CPU wheel of
-PyTorch); ``constraints.txt`` pins torch for every install.
+docs, serve, pdf, tests, check and bench share ONE virtual environment,
+``.nox/book`` (the package with its ``docs`` and ``test`` extras, about
+1.6 GB), made by this file rather than by nox, which would give each session
+its own. It is installed once and again only when ``pyproject.toml`` or
+``constraints.txt`` changes (their hash is kept in the environment); delete
+``.nox/book`` or set ``D2L_REINSTALL=1`` to force it. ``save`` needs only the
+standard library and runs with nox's own Python. ``lint`` (ruff) and ``dist``
+(build, twine) keep their own small environments.
+
+Installs use pip (``uv`` would not see the local CPU wheel of PyTorch);
+``constraints.txt`` pins torch for every install.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import nox
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "docs" / "_ext"))
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from layout import BOOKS  # noqa: E402 (the books, defined once)
 
 nox.options.default_venv_backend = "venv"
@@ -30,59 +43,134 @@ nox.options.sessions = ["lint", "tests"]
 
 CONSTRAINTS = ("-c", "constraints.txt")
 LANGUAGES = tuple(BOOKS)
+# The shared environment and what goes into it.
+BOOK_ENV = ROOT / ".nox" / "book"
+BOOK_EXTRAS = "docs,test"
+STAMP = BOOK_ENV / "d2l-prep-install.sha256"
+# `nox -s check`: the tests that need no build, no browser and no kernel, and
+# take seconds: book parity (en/zh), the #@save check, the glossary, alt text
+# given for every figure cell, the cell reader and the hosted site's tooling.
+CHECK_TESTS = (
+    "tests/test_parity.py",
+    "tests/test_save.py",
+    "tests/test_glossary.py",
+    "tests/test_alt_text.py",
+    "tests/test_cells.py",
+    "tests/test_hosted_site.py",
+)
 
 
-def _install(session: nox.Session, extras: str) -> None:
-    session.install(*CONSTRAINTS, "--upgrade", "pip")
-    session.install(*CONSTRAINTS, "-e", f".[{extras}]")
+def _install_key() -> str:
+    """Hash of what the shared environment's install depends on."""
+    digest = hashlib.sha256()
+    digest.update(f"{sys.version_info[:2]} {BOOK_EXTRAS}\n".encode())
+    for name in ("pyproject.toml", "constraints.txt"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
 
 
-@nox.session
+def _book_env(session: nox.Session) -> dict[str, str]:
+    """Create or refresh ``.nox/book``; return the environment to run in it.
+
+    Nothing is installed when the stamp matches ``pyproject.toml`` and
+    ``constraints.txt`` (the package itself is installed editable, so changes
+    under ``src/`` need no reinstall).
+    """
+    python = BOOK_ENV / "bin" / "python"
+    key = _install_key()
+    fresh = (
+        python.exists()
+        and STAMP.is_file()
+        and STAMP.read_text(encoding="utf-8").strip() == key
+        and os.environ.get("D2L_REINSTALL") != "1"
+    )
+    if not fresh:
+        STAMP.unlink(missing_ok=True)  # a failed install is retried next time
+        if not python.exists():
+            session.run_install(sys.executable, "-m", "venv", str(BOOK_ENV))
+        pip = (str(python), "-m", "pip", "install", *CONSTRAINTS)
+        session.run_install(*pip, "--upgrade", "pip")
+        session.run_install(*pip, "-e", f".[{BOOK_EXTRAS}]")
+        STAMP.write_text(key + "\n", encoding="utf-8")
+    else:
+        session.log(f"{BOOK_ENV.relative_to(ROOT)} is up to date: no install")
+    bin_dir = str(BOOK_ENV / "bin")
+    return {
+        "VIRTUAL_ENV": str(BOOK_ENV),
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+    }
+
+
+def _run(session: nox.Session, env: dict[str, str], *args: str) -> None:
+    """Run a command of the shared environment (``python``, ``pytest``...)."""
+    command = str(BOOK_ENV / "bin" / args[0])
+    session.run(command, *args[1:], env=env, external=True)
+
+
+@nox.session(venv_backend="none")
 def docs(session: nox.Session) -> None:
     """Build both books strictly, plus the landing page."""
-    _install(session, "docs")
-    session.run("python", "docs/build.py", *session.posargs)
+    env = _book_env(session)
+    _run(session, env, "python", "docs/build.py", *session.posargs)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def serve(session: nox.Session) -> None:
-    """Live preview of one language: ``nox -s serve -- zh`` (default en)."""
-    _install(session, "docs")
-    # Its server parts: uvicorn, Starlette, watchfiles, the script injector.
-    session.install(*CONSTRAINTS, "sphinx-autobuild>=2024.9")
+    """Live preview of one language: ``nox -s serve -- zh`` (default en).
+
+    The port is 8000, or ``D2L_SERVE_PORT``.
+    """
+    env = _book_env(session)
     lang = session.posargs[0] if session.posargs else "en"
     if lang not in LANGUAGES:
         session.error(f"language must be one of {LANGUAGES}, got {lang!r}")
-    session.run("python", "docs/build.py", "--serve", lang)
+    _run(session, env, "python", "docs/build.py", "--serve", lang)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def pdf(session: nox.Session) -> None:
     """Print each book as a PDF (LaTeX, xelatex) from the cached execution."""
-    _install(session, "docs")
-    session.run("python", "docs/pdf.py", *session.posargs)
+    env = _book_env(session)
+    _run(session, env, "python", "docs/pdf.py", *session.posargs)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
     """Type check, then pytest: package, save check, parity, built site, browser."""
-    _install(session, "docs,test")
-    session.run("mypy")
-    session.run("pytest", *session.posargs)
+    env = _book_env(session)
+    _run(session, env, "mypy")
+    _run(session, env, "pytest", *session.posargs)
 
 
-@nox.session
+@nox.session(venv_backend="none", requires=["lint"])
+def check(session: nox.Session) -> None:
+    """Quick author check, no build: lint, then the tests of ``CHECK_TESTS``.
+
+    Tests marked ``build`` or ``browser`` in those files are left out.
+    """
+    env = _book_env(session)
+    selection = session.posargs or CHECK_TESTS
+    _run(session, env, "pytest", "-q", "-m", "not build and not browser", *selection)
+
+
+@nox.session(venv_backend="none")
 def save(session: nox.Session) -> None:
-    """Regenerate the package's #@save modules (``-- --check`` only checks)."""
-    _install(session, "docs")
-    session.run("python", "docs/_ext/save.py", *session.posargs)
+    """Regenerate the package's #@save modules (``-- --check`` only checks).
+
+    The tool reads pages and writes modules with the standard library only, so
+    it runs with no install: in the shared environment when it exists, else
+    with nox's own Python.
+    """
+    book_python = BOOK_ENV / "bin" / "python"
+    python = str(book_python) if book_python.exists() else sys.executable
+    session.run(python, "docs/_ext/save.py", *session.posargs, external=True)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
     """Cold/no-op/prose-edit build times, import times and page weights."""
-    _install(session, "docs,test")
-    session.run("python", "tools/bench.py", *session.posargs)
+    env = _book_env(session)
+    _run(session, env, "python", "tools/bench.py", *session.posargs)
 
 
 @nox.session

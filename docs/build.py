@@ -431,7 +431,11 @@ def serve(book: str, port: int) -> int:
     import kernels
 
     if not port_is_free(port):
-        print(f"port {port} on 127.0.0.1 is busy (another serve?)", file=sys.stderr)
+        print(
+            f"port {port} on 127.0.0.1 is busy (another serve?); choose another"
+            f" with D2L_SERVE_PORT, e.g. D2L_SERVE_PORT={port + 1} nox -s serve",
+            file=sys.stderr,
+        )
         return 1
     _first_build(book)
     fork = kernels.use_fork()

@@ -296,6 +296,7 @@ def test_serve_on_a_busy_port_says_so_before_it_builds(book: SmallBook) -> None:
         result = book.build("--serve", "en", D2L_SERVE_PORT=str(SERVE_PORTS[0]))
     assert result.returncode == 1
     assert f"port {SERVE_PORTS[0]} on 127.0.0.1 is busy" in result.stderr
+    assert "D2L_SERVE_PORT" in result.stderr, "the message names the setting"
     assert "executing" not in result.stdout
     assert not (book.build_dir / "html").exists()
 
