@@ -24,6 +24,24 @@ BOOKS: dict[str, dict[str, str]] = {
     "zh": {"language": "zh_CN", "hreflang": "zh-CN", "title": "d2l-prep：预备知识"},
 }
 
+# The repository a notebook's install cell takes d2l_prep from, instead of the
+# wheel on the site (docs/_ext/notebooks.py): D2L_REPO_URL, e.g.
+# https://github.com/<owner>/d2l-prep (pip installs it with git+).
+REPO_URL_SCHEMES = ("https://", "http://", "git+", "ssh://", "file://")
+
+
+def repo_url() -> str | None:
+    """``$D2L_REPO_URL``, or None (the default: install from the site's wheel)."""
+    url = os.environ.get("D2L_REPO_URL", "").strip()
+    if not url:
+        return None
+    if not url.startswith(REPO_URL_SCHEMES):
+        raise ValueError(
+            f"D2L_REPO_URL must start with one of {REPO_URL_SCHEMES}, got {url!r}"
+        )
+    return url
+
+
 # Seconds a kernel, a Sphinx process or a preview's rebuild gets to exit after
 # SIGTERM before its process group gets SIGKILL.
 STOP_GRACE = 2.0
