@@ -15,8 +15,8 @@ checks is a file of the site, and the ``%pip install`` line are run as
 written.  Rebuilding the site for the test's port would re-render both books
 for a one-word change.
 
-The environment: ``python -m venv`` (with its own pip) plus a ``.pth`` line
-that puts the test environment's site-packages on its path, so PyTorch,
+The environment: ``python -m venv --without-pip`` plus a ``.pth`` line that
+puts the test environment's site-packages (pip included) on its path, so PyTorch,
 pandas, Matplotlib and ipykernel are there without a download, but the
 editable ``d2l_prep`` of the checkout is not (its ``.pth`` file is not read).
 ``PIP_NO_INDEX=1``: the install cell may take nothing from an index.  A last
@@ -244,7 +244,11 @@ _REPORT = (
 
 def _environment(folder: Path) -> Path:
     """A venv that sees the test environment's libraries but not d2l_prep."""
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    # Without its own pip and setuptools, which would shadow the test
+    # environment's (PyTorch requires a newer setuptools than ensurepip's).
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True
+    )
     python = folder / "bin" / "python"
     purelib = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -296,6 +300,9 @@ def _run(path: Path, folder: Path, served: str) -> str | None:
     if result.returncode:
         return f"{name} failed:\n{result.stderr[-3000:]}"
     executed = nbformat.read(target, as_version=4)
+    said = "".join(o.get("text", "") for o in executed.cells[0].outputs)
+    if "ERROR" in said:
+        return f"{name}: the install cell failed: {said}"
     report = json.loads(executed.cells[-1].outputs[0]["text"])
     venv = str(folder / "venv")
     if not report["python"].startswith(venv) or not report["d2l_prep"].startswith(venv):
