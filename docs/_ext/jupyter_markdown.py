@@ -72,7 +72,7 @@ def parser(extensions: Sequence[str]) -> MarkdownIt:
     from myst_parser.parsers.mdit import create_md_parser  # noqa: PLC0415
 
     config = MdParserConfig(enable_extensions=set(extensions))
-    return create_md_parser(config, MDRenderer)
+    return create_md_parser(config, MDRenderer)  # type: ignore[arg-type]
 
 
 class Converter:

@@ -166,7 +166,7 @@ def requirements(nb: Any) -> tuple[list[str], list[str]]:
     """
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
-    transform = TransformerManager().transform_cell
+    transform = TransformerManager().transform_cell  # type: ignore[no-untyped-call]
     modules: set[str] = set()
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
@@ -255,13 +255,13 @@ def _resolver(
 
     env, builder = app.env, app.builder
     std = env.get_domain("std")
-    page = urljoin(app.config.html_baseurl, builder.get_target_uri(pagename))
+    page = urljoin(str(app.config.html_baseurl), builder.get_target_uri(pagename))
 
     def address(node: Any) -> str | None:
         if node is None:
             return None
         if node.get("refuri") is not None:
-            return urljoin(page, node["refuri"])
+            return urljoin(page, str(node["refuri"]))
         return f"{page}#{node['refid']}" if node.get("refid") else page
 
     def resolve(role: str, text: str) -> tuple[str, str | None]:
