@@ -70,8 +70,8 @@ def test_math_stays_dollar_math(convert: Converter) -> None:
         "\\begin{align}\na &= b\n\\end{align}\n\n```{math}\n:label: m\ny = 2\n```\n"
     )
     assert convert.convert(text) == (
-        "Inline $a_1 * b_2$ and\n\n$$\nx = 1\n$$\n\n$$\n\\begin{align}\na &= b\n"
-        "\\end{align}\n$$\n\n$$\ny = 2\n$$"
+        "Inline $a_1 * b_2$ and\n\n$$\nx = 1\n$$\n\n\\begin{align}\na &= b\n"
+        "\\end{align}\n\n$$\ny = 2\n$$"
     )
 
 

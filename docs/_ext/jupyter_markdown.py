@@ -12,8 +12,10 @@ CommonMark tokens and renders those back to Markdown with ``mdformat``:
   absolute addresses on the site), or plain text when it gives none;
 - a dropdown becomes ``<details><summary>title</summary> … </details>``
   (closed: a solution stays hidden until the reader opens it);
-- ``{code-block}`` becomes a fenced block, ``{math}``, ``amsmath`` blocks
-  and labeled ``$$`` become ``$$ … $$``, an admonition a quote with its
+- ``{code-block}`` becomes a fenced block, ``{math}`` and labeled ``$$``
+  become ``$$ … $$`` (a top-level amsmath environment, ``\\begin{align}``,
+  stays as written: Jupyter's MathJax typesets it, and inside ``$$`` it
+  would be an error), an admonition a quote with its
   title in bold, ``{raw} html`` its HTML, a figure an image and its caption,
   ``{toctree}`` a list of links, ``{eval-rst}`` ``automodule`` a link to the
   module's documentation, a definition list bold terms and paragraphs.
@@ -276,6 +278,10 @@ def _math_block_render(node: RenderTreeNode, context: RenderContext) -> str:
     return f"$$\n{node.content.strip()}\n$$"
 
 
+def _amsmath(node: RenderTreeNode, context: RenderContext) -> str:
+    return node.content.strip()
+
+
 def _table(node: RenderTreeNode, context: RenderContext) -> str:
     rows: list[list[str]] = []
     aligns: list[str] = []
@@ -319,7 +325,7 @@ class _Renderers:
         "math_block": _math_block_render,
         "math_block_label": _math_block_render,
         "math_block_eqno": _math_block_render,
-        "amsmath": _math_block_render,
+        "amsmath": _amsmath,
         "table": _table,
         "th": _cell,
         "td": _cell,
