@@ -64,9 +64,8 @@ STRINGS = {
     "en": {"module": "The documentation of {} is on the book's site.", "contents": ""},
     "zh": {"module": "{} 的文档在本书网站上。", "contents": ""},
 }
-INSTALL_COMMENT = (
-    "# d2l_prep, the package this book defines, and what this chapter imports"
-)
+INSTALL_COMMENT = "# d2l_prep, the package this book defines"
+INSTALL_EXTRA = ", and what else this chapter imports"
 # Fixed time of every member of a notebooks zip (the earliest zip can hold).
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -192,7 +191,8 @@ def install_source(site: str, wheel: str, repo: str | None = None) -> str:
 def install_cell(package: str, extra: list[str]) -> Any:
     """The first cell of every notebook: one ``%pip install`` line."""
     line = " ".join(["%pip install -q", package, *extra])
-    return nbformat.v4.new_code_cell(f"{INSTALL_COMMENT}\n{line}")  # type: ignore[no-untyped-call]
+    comment = INSTALL_COMMENT + (INSTALL_EXTRA if extra else "")
+    return nbformat.v4.new_code_cell(f"{comment}\n{line}")  # type: ignore[no-untyped-call]
 
 
 def exported(text: str, convert: Callable[[str], str], install: Any) -> str:
