@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 from preview import die_with_parent, stop_process_groups  # noqa: E402
 
+import package_wheel  # noqa: E402
 from cells import PageError  # noqa: E402
 from execute import Interrupted  # noqa: E402
 from layout import BOOKS, BUILD, DOCS, STOP_GRACE, serve_port  # noqa: E402
@@ -303,11 +304,13 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
             return 1
         start = time.perf_counter()
         started = time.time() - 1.0  # file times lag the clock a little
+        wheel = package_wheel.build_wheel(BUILD)  # before the notebooks name it
         status = _render(books)
         if status:
             return status
         write_landing_page()
-        prune_site(books, started)
+        publish_downloads(books, wheel)
+        prune_site(books, started, {wheel.name})
         from hosted_site import finish_site  # noqa: PLC0415 (sitemap, 404, CSP)
 
         finish_site(HTML, books)
@@ -339,13 +342,31 @@ def missing_pdfs(books: tuple[str, ...], site: Path = HTML) -> str:
     )
 
 
-def prune_site(books: tuple[str, ...], started: float) -> None:
+def notebooks_zip(book: str) -> Path:
+    """Where a book's notebooks are packed: beside the PDFs, ``pdf/``."""
+    if book not in BOOKS:
+        raise ValueError(f"book must be one of {tuple(BOOKS)}, got {book!r}")
+    return HTML / "pdf" / f"d2l-prep-{book}-notebooks.zip"
+
+
+def publish_downloads(books: tuple[str, ...], wheel: Path) -> None:
+    """The package's wheel in ``packages/``, each book's notebooks as a zip."""
+    import notebooks
+
+    package_wheel.publish(wheel, HTML)
+    for book in books:
+        notebooks.write_zip(HTML / book, notebooks_zip(book))
+
+
+def prune_site(
+    books: tuple[str, ...], started: float, packages: set[str] | None = None
+) -> None:
     """Remove (and name) what no cold build of the sources would have written."""
     import site_files
 
     sources = {book: {p.stem for p in (DOCS / book).glob("*.md")} for book in books}
     landing = {p.name for p in (DOCS / "_landing").iterdir()}
-    removed = site_files.prune_site(HTML, sources, landing, started)
+    removed = site_files.prune_site(HTML, sources, landing, started, packages)
     if removed:
         print("removed from the site, as no source makes them:", *removed, sep="\n  ")
 
@@ -356,6 +377,7 @@ def prune_build_state() -> None:
 
     pages = sorted(p for book in BOOKS for p in (DOCS / book).glob("*.md"))
     notebooks.prune(BUILD, [p.read_text(encoding="utf-8") for p in pages])
+    package_wheel.prune_wheels(BUILD)
     prune_caches()
 
 

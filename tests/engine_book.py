@@ -47,7 +47,7 @@ def page(title: str, *cells: str) -> str:
 
 
 class SmallBook:
-    """docs/ and src/ copied into ``root``, with its own pages."""
+    """docs/, src/ and the project files copied into ``root``, with its own pages."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -63,6 +63,9 @@ class SmallBook:
         shutil.copytree(
             ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__")
         )
+        # What the package's wheel is built from (docs/_ext/package_wheel.py).
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copyfile(ROOT / name, root / name)
         self.write("index.md", INDEX)
         self.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)"))
         self.write("beta.md", page("Beta", "x = 21", "print('beta', 2 * x)"))

@@ -188,7 +188,8 @@ def test_chapter_offers_its_notebook(built_site: Path, book: str, page: str) -> 
     assert notebook == (built_site / book / f"{page}.ipynb").resolve()
     nb = nbformat.read(notebook, as_version=4)
     nbformat.validate(nb)
-    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    install, *code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    assert nb.cells[0].source == install and "%pip install" in install
     assert code == [cell.source for cell in read_code_cells(DOCS / book / f"{page}.md")]
     prose = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
     title = soup(html).find("h1").get_text().strip("#¶ ").split(" ", 1)[-1]

@@ -33,8 +33,10 @@ BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
 def repo_url(value: str | None = None) -> str:
     """The book's repository (``$D2L_REPO_URL``), without a trailing ``/``; '' if unset.
 
-    When set, every page links its source and the issue tracker, and the footer
-    links the repository (bilingual.py); when unset, no such link is shown.
+    When set, every page links its source and the issue tracker, the footer
+    links the repository (bilingual.py), and each notebook's first cell installs
+    d2l_prep from it with ``git+`` (notebooks.py) instead of the site's wheel;
+    when unset, no such link is shown.
     """
     url = (os.environ.get("D2L_REPO_URL", "") if value is None else value).strip()
     if url and not url.startswith(("https://", "http://")):

@@ -15,7 +15,10 @@ build of the same sources would not write:
   stylesheets of earlier versions (``mystnb.<hash>.css``); anything else that
   no Sphinx build writes;
 - at the root: everything but the books, the landing page, ``sitemap.xml``,
-  ``404.html`` and the PDFs folder of ``nox -s pdf``.
+  ``404.html``, the ``pdf/`` folder (the PDFs of ``nox -s pdf`` and the
+  books' notebook zips, ``d2l-prep-<book>-notebooks.zip``) and the
+  ``packages/`` folder, where only the current ``d2l_prep`` wheel stays
+  (``package_wheel.py``; the notebooks install it).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ BOOK_FILES = {".buildinfo", "objects.inv", "searchindex.js"}
 STATIC = "_static"
 LINKED = ("_images", "_downloads")
 # Besides the books' folders, what the site's root holds.
-ROOT_FILES = {"sitemap.xml", "404.html", "pdf"}
+ROOT_FILES = {"sitemap.xml", "404.html", "pdf", "packages"}
+# The folder of the wheel that the notebooks install (package_wheel.PACKAGES).
+PACKAGES = "packages"
 _LINK = re.compile(r"""(?:src|href)=["'](?:\.\./)*(_images|_downloads)/([^"'#?]+)""")
 _MYSTNB_CSS = re.compile(r"mystnb\.[0-9a-f]{16,}\.css")
 
@@ -98,15 +103,24 @@ def _stale_in_book(folder: Path, sources: set[str], since: float) -> list[Path]:
 
 
 def prune_site(
-    site: Path, sources: dict[str, set[str]], root_files: set[str], since: float
+    site: Path,
+    sources: dict[str, set[str]],
+    root_files: set[str],
+    since: float,
+    packages: set[str] | None = None,
 ) -> list[str]:
     """Remove what no cold build would write; the removed paths, site-relative.
 
     ``sources`` maps each book built now to its page names (``.md`` stems),
     ``root_files`` are the landing page's files, ``since`` the time the books'
-    rendering started (pages Sphinx wrote since are its own).
+    rendering started (pages Sphinx wrote since are its own), ``packages``
+    the file names that belong in ``packages/`` (None: leave it alone).
     """
     removed: list[str] = []
+    if packages is not None and (site / PACKAGES).is_dir():
+        for path in sorted((site / PACKAGES).iterdir()):
+            if path.name not in packages:
+                _remove(path, removed, site)
     for book, names in sources.items():
         if (site / book).is_dir():
             for path in _stale_in_book(site / book, names, since):
