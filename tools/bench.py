@@ -84,7 +84,12 @@ def best_of(cmd: list[str], runs: int) -> float:
 
 
 def copy_sources(target: Path) -> Path:
-    """A throw-away copy of what the build reads: docs/ (no _build) and src/."""
+    """A throw-away copy of what the build reads: docs/ (no _build), src/ and
+    the files the notebooks' wheel is built from."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, target / name)
     shutil.copytree(
         ROOT / "docs", target / "docs", ignore=shutil.ignore_patterns("_build")
     )
