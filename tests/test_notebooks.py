@@ -28,7 +28,6 @@ slowest test of the site layer (several minutes).
 from __future__ import annotations
 
 import functools
-import http.server
 import json
 import os
 import re
@@ -36,7 +35,6 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
-import threading
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +47,7 @@ from bs4 import BeautifulSoup
 
 from conftest import BOOKS, DOCS
 from hosted_site import site_url
+from test_browser import _serve
 
 pytestmark = pytest.mark.build
 
@@ -202,23 +201,11 @@ def test_notebooks_zip(built_site: Path, book: str, tmp_path: Path) -> None:
 
 
 # -- running every notebook -------------------------------------------------------
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def served_site(built_site: Path) -> Iterator[str]:
     """The built site on 127.0.0.1 at a free port: its address, ending in /."""
-    handler = functools.partial(_Quiet, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serve(built_site) as url:
+        yield f"{url}/"
 
 
 # Run by the throwaway environment's Python: execute the notebook, write it back.
