@@ -94,6 +94,10 @@ def test_a_cell_of_labels_only_is_empty(convert: Converter) -> None:
     assert convert.convert("(chap-x)=\n") == ""
 
 
+def test_index_entries_vanish(convert: Converter) -> None:
+    assert convert.convert("```{index} gamma ray\n```\n\nText.\n") == "Text."
+
+
 @pytest.mark.parametrize(
     "text", ["```{tab-set}\nx\n```\n", "{abbr}`a (b)`\n", ":::\nplain\n:::\n"]
 )

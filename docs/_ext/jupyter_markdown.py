@@ -18,7 +18,8 @@ CommonMark tokens and renders those back to Markdown with ``mdformat``:
   would be an error), an admonition a quote with its
   title in bold, ``{raw} html`` its HTML, a figure an image and its caption,
   ``{toctree}`` a list of links, ``{eval-rst}`` ``automodule`` a link to the
-  module's documentation, a definition list bold terms and paragraphs.
+  module's documentation, a definition list bold terms and paragraphs;
+  ``{index}`` entries (for the site's index) disappear.
 
 Any other directive raises :class:`UnsupportedSyntax`, so that new syntax
 never reaches a notebook as raw text.
@@ -149,6 +150,8 @@ class Converter:
             return [_math_block(body)]
         if name == "raw":
             return [_html(body + "\n")] if argument.lower() == "html" else []
+        if name == "index":  # entries of the site's index: nothing to show
+            return []
         if name in {"figure", "image"}:
             return self._figure(argument, options, body)
         if name == "toctree":
