@@ -303,14 +303,13 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
         if not execute_books(books, keep_going):
             return 1
         start = time.perf_counter()
-        started = time.time() - 1.0  # file times lag the clock a little
         wheel = package_wheel.build_wheel(BUILD)  # before the notebooks name it
         status = _render(books)
         if status:
             return status
         write_landing_page()
         publish_downloads(books, wheel)
-        prune_site(books, started, {wheel.name})
+        prune_site(books, {wheel.name})
         from hosted_site import finish_site  # noqa: PLC0415 (sitemap, 404, CSP)
 
         finish_site(HTML, books)
@@ -358,15 +357,13 @@ def publish_downloads(books: tuple[str, ...], wheel: Path) -> None:
         notebooks.write_zip(HTML / book, notebooks_zip(book))
 
 
-def prune_site(
-    books: tuple[str, ...], started: float, packages: set[str] | None = None
-) -> None:
+def prune_site(books: tuple[str, ...], packages: set[str] | None = None) -> None:
     """Remove (and name) what no cold build of the sources would have written."""
     import site_files
 
     sources = {book: {p.stem for p in (DOCS / book).glob("*.md")} for book in books}
     landing = {p.name for p in (DOCS / "_landing").iterdir()}
-    removed = site_files.prune_site(HTML, sources, landing, started, packages)
+    removed = site_files.prune_site(HTML, sources, landing, packages)
     if removed:
         print("removed from the site, as no source makes them:", *removed, sep="\n  ")
 

@@ -454,14 +454,13 @@ def test_formulas_fit_a_phone_column(open_page: Any, book: str, name: str) -> No
     assert page.evaluate(_WIDE_MATH, MATH_SLACK) == []
 
 
-def test_math_tex_cannot_typeset_is_an_error_node(tmp_path: Path) -> None:
+def test_math_tex_cannot_typeset_is_an_error_node(browser: Any, tmp_path: Path) -> None:
     """What the pages' math check looks for is there when a formula is wrong.
 
     A small book, built like the real one: an undefined command (which xelatex
     stops on) leaves a MathJax error node, since the site does not load
     MathJax's noundefined package; a correct formula beside it leaves none.
     """
-    _browser_or_skip()
     book = SmallBook(tmp_path)
     book.write("alpha.md", small_page("Alpha", "x = 1") + "\nRight: $x^2$.\n")
     bad = small_page("Beta", "y = 2") + "\nWrong: $\\undefinedmacro{x}$, $y$.\n"
@@ -473,12 +472,14 @@ def test_math_tex_cannot_typeset_is_an_error_node(tmp_path: Path) -> None:
         f" document.querySelectorAll('{MATH_ERRORS}').length]"
     )
     found = {}
-    with _serve(book.build_dir / "html") as url, _chromium() as chromium:
-        tab = chromium.new_page()
+    # The module's browser: a second Playwright in the same thread is refused.
+    with _serve(book.build_dir / "html") as url:
+        tab = browser.new_page()
         for name in ("alpha", "beta"):
             tab.goto(f"{url}/en/{name}.html", wait_until="load")
             _typeset(tab)
             found[name] = tab.evaluate(count)
+        tab.close()
     assert found["alpha"] == [1, 0], found
     rendered, errors = found["beta"]
     assert rendered == 2 and errors >= 1, found

@@ -9,9 +9,9 @@ No Sphinx extension tracks a build's outputs, so after every successful build
 build of the same sources would not write:
 
 - in a book's folder: pages (``.html``, ``.ipynb``, ``_sources/``) of pages
-  that have no source; HTML pages that neither have a source nor were written
-  by this build (Sphinx rewrites its own pages, ``genindex``, ``search``, …,
-  at every build); figures and downloads that no page links; MyST-NB's
+  that have no source; HTML pages that are neither a source's nor one of the
+  pages Sphinx writes at every build (``genindex``, ``search``,
+  ``py-modindex``, ``404``: ``hosted_site.NOT_CONTENT``); figures and downloads that no page links; MyST-NB's
   stylesheets of earlier versions (``mystnb.<hash>.css``); anything else that
   no Sphinx build writes;
 - at the root: everything but the books, the landing page, ``sitemap.xml``,
@@ -28,6 +28,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from hosted_site import NOT_CONTENT
 from layout import BOOKS
 
 # What Sphinx writes into a book's folder at every build besides the pages.
@@ -61,15 +62,15 @@ def _linked(pages: Iterable[Path]) -> set[str]:
     return found
 
 
-def _stale_in_book(folder: Path, sources: set[str], since: float) -> list[Path]:
+def _stale_in_book(folder: Path, sources: set[str]) -> list[Path]:
     """The files of one book's folder that no cold build would write."""
     stale: list[Path] = []
     pages: list[Path] = []
     for path in sorted(folder.iterdir()):
         name, suffix = path.name, path.suffix
         if suffix == ".html":
-            fresh = path.stat().st_mtime >= since
-            (pages if path.stem in sources or fresh else stale).append(path)
+            known = path.stem in sources or path.stem in NOT_CONTENT
+            (pages if known else stale).append(path)
         elif suffix == ".ipynb":
             if path.stem not in sources:
                 stale.append(path)
@@ -106,15 +107,12 @@ def prune_site(
     site: Path,
     sources: dict[str, set[str]],
     root_files: set[str],
-    since: float,
     packages: set[str] | None = None,
 ) -> list[str]:
     """Remove what no cold build would write; the removed paths, site-relative.
 
     ``sources`` maps each book built now to its page names (``.md`` stems),
-    ``root_files`` are the landing page's files, ``since`` the time the books'
-    rendering started (pages Sphinx wrote since are its own), ``packages``
-    the file names that belong in ``packages/`` (None: leave it alone).
+    ``root_files`` are the landing page's files, ``packages`` the file names that belong in ``packages/`` (None: leave it alone).
     """
     removed: list[str] = []
     if packages is not None and (site / PACKAGES).is_dir():
@@ -123,7 +121,7 @@ def prune_site(
                 _remove(path, removed, site)
     for book, names in sources.items():
         if (site / book).is_dir():
-            for path in _stale_in_book(site / book, names, since):
+            for path in _stale_in_book(site / book, names):
                 if path.exists():
                     _remove(path, removed, site)
     for folder in (site / book / asset for book in sources for asset in LINKED):
