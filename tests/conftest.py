@@ -54,6 +54,15 @@ def run_build(
     )
 
 
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``, by its relative path: the bytes it holds."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
 def pages() -> list[str]:
     """Names (without .md) of the English book's pages."""
     return sorted(p.stem for p in (DOCS / "en").glob("*.md"))

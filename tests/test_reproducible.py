@@ -7,19 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_build
+from conftest import ROOT, files, run_build
 
 pytestmark = pytest.mark.build
 
 _ADDRESS = re.compile(r"\bat 0x[0-9a-f]{6,}")
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
 
 
 def cold_build(build_dir: Path) -> Path:

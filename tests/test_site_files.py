@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import files
 from engine_book import INDEX, SmallBook, page
 
 pytestmark = pytest.mark.build
@@ -18,21 +19,13 @@ pytestmark = pytest.mark.build
 FIGURE = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);"
 
 
-def _files(site: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(site).as_posix(): p.read_bytes()
-        for p in sorted(site.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_a_no_op_build_writes_what_the_cold_build_wrote(tmp_path: Path) -> None:
     book = SmallBook(tmp_path)
     assert book.build().returncode == 0
-    cold = _files(book.build_dir / "html")
+    cold = files(book.build_dir / "html")
     result = book.build()
     assert result.returncode == 0, result.stdout + result.stderr
-    again = _files(book.build_dir / "html")
+    again = files(book.build_dir / "html")
     assert sorted(again) == sorted(cold)
     differ = [name for name in cold if cold[name] != again[name]]
     assert differ == []
@@ -69,4 +62,4 @@ def test_the_site_holds_only_what_the_sources_make(tmp_path: Path) -> None:
         (cold.docs / name / "beta.md").unlink()
     cold.write("index.md", INDEX.replace("beta\n", ""))
     assert cold.build().returncode == 0
-    assert sorted(_files(html)) == sorted(_files(cold.build_dir / "html"))
+    assert sorted(files(html)) == sorted(files(cold.build_dir / "html"))
