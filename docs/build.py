@@ -34,6 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
+import print_editions  # noqa: E402
 from preview import die_with_parent, stop_process_groups  # noqa: E402
 
 import package_wheel  # noqa: E402
@@ -310,6 +311,7 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
         write_landing_page()
         publish_downloads(books, wheel)
         prune_site(books, {wheel.name})
+        print_editions.show_links(HTML)  # no link to a PDF the site lacks
         from hosted_site import finish_site  # noqa: PLC0415 (sitemap, 404, CSP)
 
         finish_site(HTML, books)
@@ -323,10 +325,11 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
 
 
 def missing_pdfs(books: tuple[str, ...], site: Path = HTML) -> str:
-    """One line naming the PDFs the pages link but the site lacks ('' if none).
+    """One line naming the PDFs the site lacks ('' if none).
 
-    The landing page and each book's home page link ``pdf/d2l-prep-<book>.pdf``,
-    which only ``nox -s pdf`` makes: without it those links are dead.
+    The landing page and each book's home page link ``pdf/d2l-prep-<book>.pdf``
+    only while the site holds it (``print_editions.show_links``); only
+    ``nox -s pdf`` makes it.
     """
     absent = [
         f"pdf/d2l-prep-{book}.pdf"
@@ -336,7 +339,7 @@ def missing_pdfs(books: tuple[str, ...], site: Path = HTML) -> str:
     if not absent:
         return ""
     return (
-        f"note: the pages link {', '.join(absent)}, not in the site yet: "
+        f"note: no page links {', '.join(absent)}, not in the site: "
         f"make {'it' if len(absent) == 1 else 'them'} with `nox -s pdf`"
     )
 
@@ -364,6 +367,16 @@ def prune_site(books: tuple[str, ...], packages: set[str] | None = None) -> None
     sources = {book: {p.stem for p in (DOCS / book).glob("*.md")} for book in books}
     landing = {p.name for p in (DOCS / "_landing").iterdir()}
     removed = site_files.prune_site(HTML, sources, landing, packages)
+    for path, why in print_editions.stale_files(BUILD, HTML).items():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        name = path.relative_to(HTML).as_posix()
+        if why == print_editions.NO_SOURCE:
+            removed.append(name)
+        else:
+            print(f"removed {name} from the site: {why}")
     if removed:
         print("removed from the site, as no source makes them:", *removed, sep="\n  ")
 

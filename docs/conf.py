@@ -58,6 +58,7 @@ extensions = [
     "ui_locale",
     "api_origin",
     "glossary_tips",
+    "last_changed",
 ]
 exclude_patterns = ["conf.py"]
 templates_path = [str(DOCS / "_templates")]

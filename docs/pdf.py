@@ -8,7 +8,8 @@ the shared jupyter-cache are executed first by the site build's own execution
 step (none when ``nox -s docs`` has run, so no kernel starts); then Sphinx's
 LaTeX builder writes each book (settings in ``docs/conf.py``) and latexmk runs
 xelatex on it, both books at once. Each PDF is also copied into the site,
-``docs/_build/html/pdf/``, where the landing page and the books link it.
+``docs/_build/html/pdf/``, where the landing page and the books link it: the
+site keeps it until its sources change (``docs/_ext/print_editions.py``).
 
 Needs, besides the ``docs`` extra: xelatex, xeCJK and latexmk (Debian:
 ``texlive-xetex texlive-lang-chinese texlive-latex-extra latexmk``), the
@@ -27,6 +28,8 @@ import sys
 from pathlib import Path
 
 import build  # docs/build.py: the site's execution step and build folder
+import print_editions  # noqa: E402
+from print_editions import pdf_name  # noqa: E402
 
 from layout import BOOKS as _BOOK_INFO  # noqa: E402
 from layout import BUILD, DOCS  # noqa: E402 (docs/_ext, put on sys.path by build)
@@ -36,13 +39,6 @@ LATEX = BUILD / "latex"
 PDF = BUILD / "pdf"
 SITE_PDF = build.HTML / "pdf"
 TOOLS = ("xelatex", "latexmk", "rsvg-convert", "make")
-
-
-def pdf_name(book: str) -> str:
-    """File name of a book's PDF, the same in the build folder and the site."""
-    if book not in BOOKS:
-        raise ValueError(f"book must be one of {BOOKS}, got {book!r}")
-    return f"d2l-prep-{book}.pdf"
 
 
 def missing_tools() -> list[str]:
@@ -179,13 +175,21 @@ def _run_all(commands: dict[str, list[str]], step: str) -> bool:
     return ok
 
 
-def publish(book: str) -> Path:
-    """Copy a book's PDF to ``_build/pdf`` and into the site; return the former."""
+def publish(book: str, sources: str | None = None) -> Path:
+    """Copy a book's PDF to ``_build/pdf`` and into the site; return the former.
+
+    The site's copy is recorded with the digest of its sources, so that a
+    build after a change to them removes it (``sources``: their digest taken
+    before the PDF was made), and the pages link it from now on
+    (``print_editions``).
+    """
     built = LATEX / book / pdf_name(book)
     PDF.mkdir(parents=True, exist_ok=True)
     SITE_PDF.mkdir(parents=True, exist_ok=True)
     shutil.copy2(built, PDF / built.name)
     shutil.copy2(built, SITE_PDF / built.name)
+    print_editions.record(BUILD, build.HTML, book, sources)
+    print_editions.show_links(build.HTML)
     return PDF / built.name
 
 
@@ -197,6 +201,7 @@ def make_pdfs(books: tuple[str, ...]) -> int:
         return 1
     if not build.execute_books(books):  # the site build's execution step
         return 1
+    sources = {book: print_editions.sources_digest(book) for book in books}
     for book in books:  # latexmk would otherwise replay a previous run's rules
         shutil.rmtree(LATEX / book, ignore_errors=True)
     if not _run_all({b: _sphinx_latex(b) for b in books}, "latex"):
@@ -204,7 +209,7 @@ def make_pdfs(books: tuple[str, ...]) -> int:
     if not _run_all({b: _make_pdf(b) for b in books}, "xelatex"):
         return 1
     for book in books:
-        print(f"pdf: {publish(book)}")
+        print(f"pdf: {publish(book, sources[book])}")
     return 0
 
 

@@ -483,3 +483,42 @@ def test_math_tex_cannot_typeset_is_an_error_node(browser: Any, tmp_path: Path) 
     assert found["alpha"] == [1, 0], found
     rendered, errors = found["beta"]
     assert rendered == 2 and errors >= 1, found
+
+
+# What printing a chapter leaves out: the skip link, the navigation and every
+# control (d2l-prep.css, @media print).
+SCREEN_ONLY = (
+    ".skip-to-content, .sidebar-drawer, .toc-drawer, .mobile-header, .back-to-top,"
+    " .theme-toggle-container, .content-icon-container, .language-switcher,"
+    " .notebook-download, button.copybtn, .related-pages"
+)
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_a_chapter_prints_without_controls_and_with_its_solutions(
+    open_page: Any, book: str
+) -> None:
+    # Narrower than a sheet of paper, and than the widest graph.
+    viewport = {"width": 500, "height": 800}
+    page, visit = open_page(
+        f"{book}/computation-graphs.html", theme="light", viewport=viewport
+    )
+    page.emulate_media(media="print")
+    shown = page.evaluate(
+        f"() => [...document.querySelectorAll({SCREEN_ONLY!r})]"
+        ".filter(e => e.checkVisibility()).map(e => e.className)"
+    )
+    assert shown == [], "screen-only elements in print"
+    assert page.locator("button.copybtn").count() > 0  # there, but not printed
+    solution = page.locator("details.solution").first
+    assert not solution.evaluate("d => d.open")
+    assert solution.locator(".cell_output img").first.is_visible()
+    widths = page.evaluate(
+        "() => ({page: document.documentElement.clientWidth,"
+        " scrolled: document.documentElement.scrollWidth,"
+        " figures: [...document.querySelectorAll('.cell_output img')]"
+        ".map(i => i.getBoundingClientRect().right)})"
+    )
+    assert widths["scrolled"] <= widths["page"], "the printed page is wider than paper"
+    assert max(widths["figures"]) <= widths["page"]
+    assert visit.console == []
