@@ -30,7 +30,7 @@ HOUSES = (
 
 def _house_csv_text(rows: Iterable[Mapping[str, int | str | None]]) -> str:
     """Check ``rows`` and return them as CSV text, missing entries as ``NA``."""
-    if isinstance(rows, (str, bytes, Mapping)):
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
         raise TypeError(f"rows must be a list of dicts (one per row), got {rows!r}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

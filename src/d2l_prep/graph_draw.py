@@ -349,9 +349,23 @@ def _labels(
     return labels
 
 
+def _check_labels(graph: ComputationGraph) -> None:
+    """Refuse a name that Matplotlib cannot typeset (math like ``$\\foo$``)."""
+    for node in graph.nodes:
+        try:
+            _box_size(node)
+        except ValueError as error:
+            reason = str(error).strip().splitlines()[-1]
+            raise ValueError(
+                f"names: Matplotlib cannot typeset the name {node.label!r} "
+                f"({reason}); write math between $ signs, as in '$x_1$'"
+            ) from None
+
+
 def _check_drawing(
     graph: ComputationGraph, show_grad: object, axes: object, recorded: bool
 ) -> None:
+    _check_labels(graph)
     if not isinstance(show_grad, bool):
         raise TypeError(f"show_grad must be True or False, got {show_grad!r}")
     if axes is not None and not isinstance(axes, Axes):
