@@ -118,7 +118,9 @@ def _text_size(text: str, size: float) -> Point:
     that no renderer is needed before the figure is drawn.
     """
     lines = text.split("\n")
-    width = max(TextPath((0, 0), line, size=size).get_extents().width for line in lines)
+    # An empty line has no outline (and Matplotlib's TextPath fails on it).
+    outlines = [TextPath((0, 0), line, size=size) for line in lines if line]
+    width = max((path.get_extents().width for path in outlines), default=0.0)
     return width + 0.28 * size, size * (1.02 + 1.4 * (len(lines) - 1))
 
 
