@@ -198,6 +198,13 @@ def test_set_axes(use_axes: bool, axes: object, **options: object) -> None:
     )
 
 
+# Tensors that hold no values in memory (was: NotImplementedError or
+# RuntimeError from PyTorch, when plotted or differentiated).
+TENSORS_WITHOUT_VALUES = [
+    torch.ones(3, device="meta"),
+    torch.eye(2).to_sparse(),
+    torch.tensor(1.0, device="meta"),
+]
 CURVES = st.one_of(
     st.lists(REAL, min_size=0, max_size=4),
     st.lists(st.lists(st.floats(), min_size=1, max_size=3), max_size=2),
@@ -205,6 +212,7 @@ CURVES = st.one_of(
     st.integers(0, 4).map(lambda n: torch.linspace(0, 1, n, requires_grad=True)),
     st.integers(0, 3).map(lambda n: torch.ones(2, n, dtype=torch.float16)),
     st.sampled_from([torch.zeros(2, 2, 2), np.zeros(()), torch.ones(3) * 1j]),
+    st.sampled_from(TENSORS_WITHOUT_VALUES),
 )
 
 
@@ -347,12 +355,15 @@ POINTS = st.one_of(
     st.sampled_from(
         [torch.tensor(2.0), torch.ones(2, dtype=torch.int64), torch.ones(2) * 1j]
     ),
+    st.sampled_from(TENSORS_WITHOUT_VALUES),
 )
 STEPS = either(st.floats(1e-8, 1.0))
 
 
 @FAST
 @given(f=either(FUNCTIONS), x=either(POINTS), h=STEPS)
+@example(f=abs, x=torch.ones(2, device="meta"), h=0.1)  # was: RuntimeError
+@example(f=abs, x=torch.eye(2).to_sparse(), h=0.1)  # was: RuntimeError
 def test_numerical_gradient(f: object, x: object, h: object) -> None:
     grad = returns_or_refuses(numerical_gradient, ("f", "x", "h"), f, x, h=h)
     assert grad is None or grad.shape == x.shape  # type: ignore[attr-defined]
@@ -493,6 +504,12 @@ TRACE_NAMES = ("root", "names", "record")
 
 @FAST
 @given(arguments=traced())
+@example(  # was: RuntimeError, reading the value of a meta tensor
+    arguments={
+        "root": (torch.ones(2, device="meta", requires_grad=True) * 2).sum(),
+        "names": None,
+    }
+)
 def test_trace_graph(arguments: dict[str, Any]) -> None:
     returns_or_refuses(trace_graph, TRACE_NAMES, **arguments)
 

@@ -180,8 +180,11 @@ def _check_acyclic(keys: list[str], edges: tuple[tuple[str, str], ...]) -> None:
 
 
 def _reading(tensor: torch.Tensor) -> Reading:
-    """A one-element tensor's value as a Python number, else its shape."""
-    if tensor.numel() != 1:
+    """A one-element tensor's value as a Python number, else its shape.
+
+    A tensor on the ``meta`` device has no value: its shape is all there is.
+    """
+    if tensor.numel() != 1 or tensor.is_meta:
         return tuple(tensor.shape)
     return tensor.detach().item()
 

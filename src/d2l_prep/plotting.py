@@ -161,7 +161,7 @@ _Curve: TypeAlias = npt.NDArray[np.float64]
 def _is_number(value: object) -> bool:
     """True for a real number, including a 0-d tensor or array."""
     if isinstance(value, torch.Tensor):
-        return value.ndim == 0 and not value.is_complex()
+        return value.ndim == 0 and not value.is_complex() and not value.is_meta
     if isinstance(value, np.ndarray):
         return value.ndim == 0 and value.dtype.kind in "biuf"
     return isinstance(value, Real)
@@ -172,6 +172,11 @@ def _as_float_array(data: object, name: str) -> npt.NDArray[np.float64]:
     if isinstance(data, torch.Tensor):
         if data.is_complex():
             raise TypeError(f"{name} must hold real numbers, got dtype {data.dtype}")
+        if data.is_meta or data.layout != torch.strided:
+            raise TypeError(
+                f"{name} must be a dense tensor that holds its values, got "
+                f"layout {data.layout} on device {data.device}"
+            )
         # A tensor that records gradients must be detached before NumPy reads it.
         array: npt.NDArray[np.float64] = (
             data.detach().to(device="cpu", dtype=torch.float64).numpy()
