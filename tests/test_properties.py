@@ -118,6 +118,7 @@ SCALARS = st.one_of(
     st.integers(min_value=10**18),
     st.floats(),
     st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0, 1e308, 5e-324]),
+    st.sampled_from([10**400, -(10**400)]),  # beyond every float
     st.complex_numbers(max_magnitude=10),
     st.text(max_size=6),
     st.binary(max_size=4),
@@ -153,6 +154,7 @@ POSITIVE = st.floats(0.1, 20.0)
 
 @FAST
 @given(figsize=either(st.tuples(POSITIVE, POSITIVE)))
+@example(figsize=(10**400, 2))  # was: OverflowError
 def test_set_figsize(figsize: object) -> None:
     with matplotlib.rc_context():
         returns_or_refuses(set_figsize, ("figsize",), figsize)
@@ -304,7 +306,7 @@ ROW = st.fixed_dictionaries(
 @FAST
 @given(
     name=st.one_of(
-        st.sampled_from(["a.csv", "sub/b.csv", ".", "sub"]),
+        st.sampled_from(["a.csv", "sub/b.csv", ".", "sub", "a\x00b"]),
         # Anything but a str: an arbitrary string is a real path to write.
         SCALARS.filter(lambda v: not isinstance(v, str)),
     ),
@@ -313,6 +315,7 @@ ROW = st.fixed_dictionaries(
     again=st.booleans(),
 )
 @example(name="a.csv", rows=5, overwrite=False, again=False)  # not iterable
+@example(name="a\x00b", rows=None, overwrite=False, again=False)  # bare ValueError
 def test_write_house_csv(
     name: object, rows: object, overwrite: object, again: bool
 ) -> None:

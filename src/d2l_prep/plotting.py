@@ -187,9 +187,13 @@ def _as_float_array(data: object, name: str) -> npt.NDArray[np.float64]:
             raise TypeError(
                 f"{name} must be a sequence of real numbers, got {data!r:.80}"
             )
-        values = [
-            float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for v in data
-        ]
+        try:
+            values = [
+                float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
+                for v in data
+            ]
+        except OverflowError:  # an int beyond every float
+            raise ValueError(f"{name} holds a number beyond any float") from None
         return np.array(values, dtype=np.float64)
     converted = np.asarray(data)
     if converted.dtype.kind not in "biuf":
