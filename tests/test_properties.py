@@ -267,8 +267,18 @@ def _plot_and_render(render: bool, **arguments: Any) -> bool:
     axes = arguments.get("axes") or plt.gca()
     reach = [abs(v) for v in (*axes.get_xlim(), *axes.get_ylim())]
     if render and max(reach) < 1e300:
-        axes.figure.canvas.draw()
+        render_if_possible(axes.figure)
     return True
+
+
+def render_if_possible(figure: Any) -> None:
+    """Draw a figure, unless Matplotlib refuses its size in pixels anyway.
+
+    Agg draws at most 2**23 pixels a side ("Image size ... is too large"),
+    a limit of the renderer that the size checks leave to it.
+    """
+    if max(figure.get_size_inches()) * figure.dpi < 2**23:
+        figure.canvas.draw()
 
 
 # Data -----------------------------------------------------------------------
@@ -530,6 +540,12 @@ def test_trace_graph(arguments: dict[str, Any]) -> None:
     use_axes=False,
     figsize=None,
 )
+@example(  # was: Matplotlib's "Axis limits cannot be NaN or Inf"
+    arguments={"root": DRAWN["root"], "names": None},
+    show_grad=False,
+    use_axes=False,
+    figsize=(1e308, 2.0),
+)
 @example(  # was: AttributeError from Matplotlib's TextPath of an empty line
     arguments={"root": DRAWN["root"], "names": {"\n": DRAWN["x"]}},
     show_grad=False,
@@ -553,7 +569,7 @@ def test_draw_graph(
 
 def _draw_and_render(**arguments: Any) -> None:
     """Draw the graph, then render the figure, as a notebook would."""
-    draw_graph(**arguments).figure.canvas.draw()
+    render_if_possible(draw_graph(**arguments).figure)
 
 
 @FAST

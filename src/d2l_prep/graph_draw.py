@@ -444,6 +444,11 @@ def _frame(
     inches = figure.get_size_inches()
     room = (box.width * inches[0] * 72, box.height * inches[1] * 72)
     scale = min(room[0] / width, room[1] / height)
+    if not all(0 < v < math.inf for v in (*room, scale)):  # figsize=(1e308, 2)
+        raise ValueError(
+            f"axes or figsize give {room[0]:g} x {room[1]:g} points, "
+            "no room a graph can be drawn in"
+        )
     cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
     ax.set_xlim(cx - room[0] / scale / 2, cx + room[0] / scale / 2)
     ax.set_ylim(cy - room[1] / scale / 2, cy + room[1] / scale / 2)
