@@ -30,7 +30,7 @@ HOUSES = (
 
 def _house_csv_text(rows: Iterable[Mapping[str, int | str | None]]) -> str:
     """Check ``rows`` and return them as CSV text, missing entries as ``NA``."""
-    if isinstance(rows, (str, bytes, Mapping)):
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
         raise TypeError(f"rows must be a list of dicts (one per row), got {rows!r}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -58,6 +58,19 @@ def _house_csv_text(rows: Iterable[Mapping[str, int | str | None]]) -> str:
             ["NA" if value is None else value for value in (rooms, alley, price)]
         )
     return buffer.getvalue()
+
+
+def _check_path(path: object) -> pathlib.Path:
+    """``path`` as a Path: a str or os.PathLike naming a str, without NUL."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {_describe(path)}")
+    try:
+        name = os.fspath(path)
+    except TypeError as error:  # a __fspath__ that returns no str
+        raise TypeError(f"path: {error}") from None
+    if not isinstance(name, str) or "\0" in name:
+        raise ValueError(f"path must name a file by a str without NUL, got {name!r}")
+    return pathlib.Path(name)
 
 
 def _holds_already(target: pathlib.Path, data: bytes, *, overwrite: bool) -> bool:
@@ -135,11 +148,9 @@ def write_house_csv(
     TypeError, ValueError
         If an argument or a row is not of the expected form.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {_describe(path)}")
+    target = _check_path(path)
     if not isinstance(overwrite, bool):
         raise TypeError(f"overwrite must be True or False, got {_describe(overwrite)}")
-    target = pathlib.Path(path)
     data = _house_csv_text(HOUSES if rows is None else rows).encode("utf-8")
     if _holds_already(target, data, overwrite=overwrite):
         return target

@@ -21,6 +21,11 @@ def _check_function_and_point(f: object, x: object) -> None:
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         got = f"dtype {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
         raise TypeError(f"x must be a floating-point tensor, got {got}")
+    if x.is_meta or x.layout != torch.strided:
+        raise TypeError(
+            f"x must be a dense tensor that holds its values, got layout "
+            f"{x.layout} on device {x.device}"
+        )
 
 
 def _check_nonnegative(name: str, value: object, *, zero_ok: bool) -> float:
@@ -75,8 +80,8 @@ def numerical_gradient(
     Raises
     ------
     TypeError
-        If ``f`` is not callable, ``x`` is not a floating-point tensor, ``h``
-        is not a real number or ``f`` does not return a number.
+        If ``f`` is not callable, ``x`` is not a dense floating-point
+        tensor, ``h`` is not a real number or ``f`` does not return a number.
     ValueError
         If ``h`` is not finite and positive or ``f(x)`` is not a scalar.
     """
@@ -186,8 +191,8 @@ def check_gradient(
     Raises
     ------
     TypeError
-        If ``f`` is not callable, ``x`` is not a floating-point tensor, a
-        tolerance or ``h`` is not a real number, or ``f(x)`` is not a tensor.
+        If ``f`` is not callable, ``x`` is not a dense floating-point tensor,
+        a tolerance or ``h`` is not a real number, or ``f(x)`` is not a tensor.
     ValueError
         If ``x`` is empty (a check of no entries would pass whatever the
         gradient), ``h`` is not positive, a tolerance is negative, or

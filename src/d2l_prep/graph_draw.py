@@ -118,7 +118,9 @@ def _text_size(text: str, size: float) -> Point:
     that no renderer is needed before the figure is drawn.
     """
     lines = text.split("\n")
-    width = max(TextPath((0, 0), line, size=size).get_extents().width for line in lines)
+    # An empty line has no outline (and Matplotlib's TextPath fails on it).
+    outlines = [TextPath((0, 0), line, size=size) for line in lines if line]
+    width = max((path.get_extents().width for path in outlines), default=0.0)
     return width + 0.28 * size, size * (1.02 + 1.4 * (len(lines) - 1))
 
 
@@ -349,9 +351,23 @@ def _labels(
     return labels
 
 
+def _check_labels(graph: ComputationGraph) -> None:
+    """Refuse a name that Matplotlib cannot typeset (math like ``$\\foo$``)."""
+    for node in graph.nodes:
+        try:
+            _box_size(node)
+        except ValueError as error:
+            reason = str(error).strip().splitlines()[-1]
+            raise ValueError(
+                f"names: Matplotlib cannot typeset the name {node.label!r} "
+                f"({reason}); write math between $ signs, as in '$x_1$'"
+            ) from None
+
+
 def _check_drawing(
     graph: ComputationGraph, show_grad: object, axes: object, recorded: bool
 ) -> None:
+    _check_labels(graph)
     if not isinstance(show_grad, bool):
         raise TypeError(f"show_grad must be True or False, got {show_grad!r}")
     if axes is not None and not isinstance(axes, Axes):
@@ -428,6 +444,11 @@ def _frame(
     inches = figure.get_size_inches()
     room = (box.width * inches[0] * 72, box.height * inches[1] * 72)
     scale = min(room[0] / width, room[1] / height)
+    if not all(0 < v < math.inf for v in (*room, scale)):  # figsize=(1e308, 2)
+        raise ValueError(
+            f"axes or figsize give {room[0]:g} x {room[1]:g} points, "
+            "no room a graph can be drawn in"
+        )
     cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
     ax.set_xlim(cx - room[0] / scale / 2, cx + room[0] / scale / 2)
     ax.set_ylim(cy - room[1] / scale / 2, cy + room[1] / scale / 2)

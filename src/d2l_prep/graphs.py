@@ -18,6 +18,8 @@ from typing import Literal, TypeAlias, get_args
 import torch
 from torch.autograd.graph import Node
 
+from d2l_prep.validation import _check_count
+
 NodeKind: TypeAlias = Literal["root", "op", "tensor", "leaf"]
 # A one-element tensor is read as a Python number, a larger one by its shape.
 Reading: TypeAlias = bool | int | float | complex | tuple[int, ...]
@@ -133,8 +135,6 @@ def _check_graph(
         if node.key in kind:
             raise ValueError(f"two nodes have the key {node.key!r}; keys must differ")
         kind[node.key] = node.kind
-    if len(set(edges)) != len(edges):
-        raise ValueError("an edge is listed twice; expected each edge once")
     for edge in edges:
         if not (isinstance(edge, tuple) and len(edge) == 2):
             raise TypeError(f"an edge must be a (source, target) pair, got {edge!r}")
@@ -146,6 +146,9 @@ def _check_graph(
                 f"the edge {edge!r} enters a leaf or leaves the root; "
                 "expected leaves to have no inputs and the root no outputs"
             )
+    # Only now is every edge known to be a pair of str, which a set can hold.
+    if len(set(edges)) != len(edges):
+        raise ValueError("an edge is listed twice; expected each edge once")
     _check_acyclic(list(kind), edges)
 
 
@@ -177,8 +180,11 @@ def _check_acyclic(keys: list[str], edges: tuple[tuple[str, str], ...]) -> None:
 
 
 def _reading(tensor: torch.Tensor) -> Reading:
-    """A one-element tensor's value as a Python number, else its shape."""
-    if tensor.numel() != 1:
+    """A one-element tensor's value as a Python number, else its shape.
+
+    A tensor on the ``meta`` device has no value: its shape is all there is.
+    """
+    if tensor.numel() != 1 or tensor.is_meta:
         return tuple(tensor.shape)
     return tensor.detach().item()
 
@@ -280,6 +286,14 @@ def _op_nodes(grad_fn: Node) -> Iterator[Node]:
 _Grads: TypeAlias = tuple[torch.Tensor | None, ...]
 
 
+def _nth(grads: _Grads, name: str, number: object) -> torch.Tensor | None:
+    """Entry ``number`` of ``grads``, refusing a number that has none."""
+    index = _check_count(name, number)
+    if index >= len(grads):
+        raise ValueError(f"{name} must be less than {len(grads)}, got {number!r}")
+    return grads[index]
+
+
 class BackwardRecord:
     """What ``backward`` passed through each autograd node of a graph.
 
@@ -297,6 +311,11 @@ class BackwardRecord:
 
     def keep_detail(self, fn: Node) -> None:
         """Read ``fn``'s constant operand now, while autograd still has it."""
+        if not isinstance(fn, Node):
+            raise TypeError(
+                f"fn must be an autograd node, like a tensor's grad_fn, "
+                f"got {type(fn).__name__}"
+            )
         self._details[id(fn)] = (fn, _op_detail(fn, _op_label(fn)))
 
     def detail(self, fn: Node) -> str:
@@ -313,12 +332,16 @@ class BackwardRecord:
     def received(self, fn: Node, output_nr: int) -> torch.Tensor | None:
         """The gradient of ``fn``'s output number ``output_nr``, if recorded."""
         entry = self._grads.get(id(fn))
-        return entry[1][output_nr] if entry and entry[0] is fn else None
+        if not (entry and entry[0] is fn):
+            return None
+        return _nth(entry[1], "output_nr", output_nr)
 
     def sent(self, fn: Node, input_nr: int) -> torch.Tensor | None:
         """What ``fn`` sent back to its input number ``input_nr``, if recorded."""
         entry = self._grads.get(id(fn))
-        return entry[2][input_nr] if entry and entry[0] is fn else None
+        if not (entry and entry[0] is fn):
+            return None
+        return _nth(entry[2], "input_nr", input_nr)
 
 
 @contextmanager

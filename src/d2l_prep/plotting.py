@@ -77,7 +77,8 @@ def _figsize_pair(figsize: object) -> tuple[float, float]:
 
 def _check_scale(name: str, scale: object) -> None:
     known = matplotlib.scale.get_scale_names()
-    if scale not in known:
+    # A str first: `in` would compare an array element by element.
+    if not isinstance(scale, str) or scale not in known:
         raise ValueError(f"{name} must be one of {known}, got {scale!r}")
 
 
@@ -88,6 +89,16 @@ def _check_legend(legend: object) -> None:
         raise TypeError(
             f"legend must be a list of labels, one per curve, got {legend!r}"
         )
+
+
+def _check_limits(name: str, limits: object) -> tuple[float, float] | None:
+    """Axis limits: None, or a pair of finite Python or NumPy real numbers."""
+    if limits is None:
+        return None
+    if not isinstance(limits, tuple | list) or len(limits) != 2:
+        raise TypeError(f"{name} must be a pair (low, high) or None, got {limits!r}")
+    low, high = (_check_real(f"{name}[{i}]", v) for i, v in enumerate(limits))
+    return low, high
 
 
 def set_axes(
@@ -118,9 +129,10 @@ def set_axes(
     Raises
     ------
     TypeError
-        If ``axes`` is not a Matplotlib ``Axes`` or ``legend`` is a string.
+        If ``axes`` is not a Matplotlib ``Axes``, ``legend`` is a string or
+        a limit is not a pair of real numbers.
     ValueError
-        If a scale is not one that Matplotlib knows.
+        If a scale is not one that Matplotlib knows or a limit is not finite.
     """
     if not isinstance(axes, Axes):
         raise TypeError(
@@ -130,6 +142,7 @@ def set_axes(
     _check_scale("xscale", xscale)
     _check_scale("yscale", yscale)
     _check_legend(legend)
+    xlim, ylim = _check_limits("xlim", xlim), _check_limits("ylim", ylim)
     axes.set_xlabel(xlabel if xlabel is not None else "")
     axes.set_ylabel(ylabel if ylabel is not None else "")
     axes.set_xscale(xscale)
@@ -148,7 +161,7 @@ _Curve: TypeAlias = npt.NDArray[np.float64]
 def _is_number(value: object) -> bool:
     """True for a real number, including a 0-d tensor or array."""
     if isinstance(value, torch.Tensor):
-        return value.ndim == 0 and not value.is_complex()
+        return value.ndim == 0 and not value.is_complex() and not value.is_meta
     if isinstance(value, np.ndarray):
         return value.ndim == 0 and value.dtype.kind in "biuf"
     return isinstance(value, Real)
@@ -159,6 +172,11 @@ def _as_float_array(data: object, name: str) -> npt.NDArray[np.float64]:
     if isinstance(data, torch.Tensor):
         if data.is_complex():
             raise TypeError(f"{name} must hold real numbers, got dtype {data.dtype}")
+        if data.is_meta or data.layout != torch.strided:
+            raise TypeError(
+                f"{name} must be a dense tensor that holds its values, got "
+                f"layout {data.layout} on device {data.device}"
+            )
         # A tensor that records gradients must be detached before NumPy reads it.
         array: npt.NDArray[np.float64] = (
             data.detach().to(device="cpu", dtype=torch.float64).numpy()
@@ -169,9 +187,13 @@ def _as_float_array(data: object, name: str) -> npt.NDArray[np.float64]:
             raise TypeError(
                 f"{name} must be a sequence of real numbers, got {data!r:.80}"
             )
-        values = [
-            float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for v in data
-        ]
+        try:
+            values = [
+                float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
+                for v in data
+            ]
+        except OverflowError:  # an int beyond every float
+            raise ValueError(f"{name} holds a number beyond any float") from None
         return np.array(values, dtype=np.float64)
     converted = np.asarray(data)
     if converted.dtype.kind not in "biuf":
@@ -239,7 +261,11 @@ def _draw_curves(
     colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["k"])
     axes.cla()
     for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
-        (line,) = axes.plot(x, y, fmts[i % len(fmts)])
+        fmt = fmts[i % len(fmts)]
+        try:
+            (line,) = axes.plot(x, y, fmt)
+        except ValueError as error:
+            raise ValueError(f"fmts[{i % len(fmts)}] = {fmt!r}: {error}") from None
         if i >= len(fmts):
             line.set_color(colors[i % len(colors)])
 
@@ -316,9 +342,11 @@ def plot(
     ValueError
         If an ``X`` curve and its ``Y`` curve differ in length, ``X`` and
         ``Y`` hold different numbers of curves (other than one ``X``), a
-        curve is empty, a scale is unknown or ``figsize`` is not positive.
+        curve is empty, a scale is unknown, a limit is not finite or
+        ``figsize`` is not positive.
     """
     _check_plot_options(fmts, axes, xscale, yscale, legend)
+    _check_limits("xlim", xlim), _check_limits("ylim", ylim)
     xs, ys = _paired_curves(X, Y)
     set_figsize(figsize)
     if axes is None:

@@ -24,7 +24,13 @@ def _check_real(
     """
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {_describe(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int (or Fraction) beyond every float
+        raise ValueError(
+            f"{name} must be finite, got a number beyond the range of float "
+            f"({type(value).__name__})"
+        ) from None
     low = minimum is not None and (number < minimum or (strict and number == minimum))
     if not math.isfinite(number) or low:
         bound = "" if minimum is None else f" and {'>' if strict else '>='} {minimum:g}"
