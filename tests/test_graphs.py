@@ -1,7 +1,9 @@
 """The graph modules of the Computation Graphs chapter.
 
-``d2l_prep.graphs`` traces, ``d2l_prep.graph_layout`` places, ``d2l_prep.graph_draw``
-draws.
+``d2l_prep.graph_types`` holds the graph as data, ``d2l_prep.graphs`` traces it,
+``d2l_prep.graph_record`` records a backward pass, ``d2l_prep.graph_layout``
+places the nodes, ``d2l_prep.graph_plan`` plans the drawing in points and
+``d2l_prep.graph_draw`` draws it.
 """
 
 from __future__ import annotations
@@ -25,16 +27,12 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.path import Path
 
 import d2l_prep as d2l
-from d2l_prep.graph_draw import MAX_DRAWN_NODES, MIN_ARROW, _plan, draw_graph
+from d2l_prep.graph_draw import MAX_DRAWN_NODES, draw_graph
 from d2l_prep.graph_layout import GraphLayout, layout_graph
-from d2l_prep.graphs import (
-    BackwardRecord,
-    ComputationGraph,
-    GraphNode,
-    NodeKind,
-    record_backward,
-    trace_graph,
-)
+from d2l_prep.graph_plan import MIN_ARROW, _plan
+from d2l_prep.graph_record import BackwardRecord, record_backward
+from d2l_prep.graph_types import ComputationGraph, GraphNode, NodeKind
+from d2l_prep.graphs import trace_graph
 
 
 def chain() -> dict[str, torch.Tensor]:

@@ -219,7 +219,7 @@ import sys, time
 import matplotlib
 matplotlib.use("Agg")
 import torch, d2l_prep as d2l
-from d2l_prep.graph_draw import _box_size
+from d2l_prep.graph_plan import _box_size
 x = torch.tensor(1.0, requires_grad=True)
 y = x
 for i in range(249):

@@ -35,8 +35,6 @@ from d2l_prep.gradients import (
 )
 from d2l_prep.graph_draw import (
     MAX_DRAWN_NODES,
-    MIN_ARROW,
-    Rect,
     draw_graph,
 )
 from d2l_prep.graph_layout import (
@@ -44,13 +42,21 @@ from d2l_prep.graph_layout import (
     Point,
     layout_graph,
 )
-from d2l_prep.graphs import (
+from d2l_prep.graph_plan import (
+    MIN_ARROW,
+    Rect,
+)
+from d2l_prep.graph_record import (
     BackwardRecord,
+    record_backward,
+)
+from d2l_prep.graph_types import (
     ComputationGraph,
     GraphNode,
     NodeKind,
     Reading,
-    record_backward,
+)
+from d2l_prep.graphs import (
     trace_graph,
 )
 from d2l_prep.plotting import (

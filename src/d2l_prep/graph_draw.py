@@ -8,11 +8,7 @@ docs/en/graph-drawing.md, section "Drawing the Graph".
 """
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
-from itertools import pairwise
-from typing import TypeAlias
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import torch
@@ -20,30 +16,26 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.textpath import TextPath
 
-from d2l_prep.graph_layout import GraphLayout, Point, layout_graph
-from d2l_prep.graphs import (
-    BackwardRecord,
-    ComputationGraph,
-    GraphNode,
-    Reading,
-    trace_graph,
+from d2l_prep.graph_plan import (
+    _FONTSIZE,
+    _LEGEND,
+    _PAD,
+    _SMALL,
+    Rect,
+    _box_size,
+    _node_text,
+    _Plan,
+    _plan,
 )
+from d2l_prep.graph_record import BackwardRecord
+from d2l_prep.graph_types import ComputationGraph
+from d2l_prep.graphs import trace_graph
 from d2l_prep.plotting import _figsize_pair
 
 # Beyond this many nodes a drawing is a texture, not a figure one can read
 # (and its default size passes 400 inches); trace_graph still returns it.
 MAX_DRAWN_NODES = 1000
-# Sizes in points (at the default size, where a figure's point is a page's).
-MIN_ARROW = 20.0  # the shortest arrow, head included (the head is 5 long)
-_FONTSIZE = 12.0  # about the size of the book's body text
-_SMALL = 10.5  # gradients and the legend
-_PAD = 0.3  # padding of a tensor's box around its text, in font sizes
-_GAP = 30.0  # space between the boxes of neighboring columns
-_ROW = 56.0  # distance between rows
-_SHIFT = 3.0  # forward and backward arrows run this far either side of an edge
-_CLEAR = 3.0  # free space between a label and any line or box
 _NODE_STYLE = {
     "leaf": {"boxstyle": f"round,pad={_PAD}", "fc": "#d4e6f7", "ec": "#2b6cb0"},
     "tensor": {"boxstyle": f"round,pad={_PAD}", "fc": "#e3f1dc", "ec": "#4b8b3b"},
@@ -52,303 +44,6 @@ _NODE_STYLE = {
 }
 _FORWARD_COLOR = "#333333"
 _BACKWARD_COLOR = "#c81e1e"
-_LEGEND = ("forward: values", "backward: gradients")
-Rect: TypeAlias = tuple[float, float, float, float]  # x0, y0, x1, y1
-
-
-@dataclass(frozen=True)
-class _Arrow:
-    start: Point
-    end: Point
-    head: bool  # an arrowhead at ``end``
-    backward: bool
-
-
-@dataclass(frozen=True)
-class _Label:
-    text: str
-    center: Point
-    size: Point  # width, height
-
-    @property
-    def rect(self) -> Rect:
-        (x, y), (w, h) = self.center, self.size
-        return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Everything a drawing holds, in points: what the tests check."""
-
-    layout: GraphLayout
-    boxes: tuple[Rect, ...]  # one per node, in the order of graph.nodes
-    arrows: tuple[_Arrow, ...]
-    labels: tuple[_Label, ...]  # gradients, on edges and beside tensors
-    bounds: Rect
-
-
-def _format(reading: Reading) -> str:
-    """A number as ``"2.0"`` or ``"0.1235"``; a shape as ``"shape (2, 3)"``."""
-    if isinstance(reading, tuple):
-        return f"shape {reading}"
-    if isinstance(reading, float) and math.isfinite(reading):
-        text = f"{reading:.4g}"
-        return text if "." in text or "e" in text else text + ".0"
-    return str(reading)
-
-
-def _node_text(node: GraphNode) -> str:
-    """``"x = 3.5"`` for a tensor, ``"Mul\\n×2"`` for an operation."""
-    if node.value is None:
-        return f"{node.label}\n{node.detail}" if node.detail else node.label
-    joint = "\n" if isinstance(node.value, tuple) else " = "
-    return f"{node.label}{joint}{_format(node.value)}"
-
-
-def _grad_text(node: GraphNode) -> str:
-    joint = "\n" if isinstance(node.grad, tuple) else " = "
-    return f"{node.label}.grad{joint}{_format(node.grad)}"  # type: ignore[arg-type]
-
-
-@lru_cache(maxsize=4096)
-def _text_size(text: str, size: float) -> Point:
-    """About the width and height in points of ``text`` in the default font.
-
-    Measured on the glyphs' outlines (cached: labels like "Mul" repeat), so
-    that no renderer is needed before the figure is drawn.
-    """
-    lines = text.split("\n")
-    # An empty line has no outline (and Matplotlib's TextPath fails on it).
-    outlines = [TextPath((0, 0), line, size=size) for line in lines if line]
-    width = max((path.get_extents().width for path in outlines), default=0.0)
-    return width + 0.28 * size, size * (1.02 + 1.4 * (len(lines) - 1))
-
-
-def _box_size(node: GraphNode) -> Point:
-    """Width and height in points of a node's box: a circle for an operation."""
-    width, height = _text_size(_node_text(node), _FONTSIZE)
-    if node.kind == "op":
-        side = max(width, height) + 0.4 * _FONTSIZE
-        return side, side
-    return width + 2 * _PAD * _FONTSIZE, height + 2 * _PAD * _FONTSIZE
-
-
-def _label(text: str, center: Point) -> _Label:
-    """A label of the small font; its box has room for the font's descent."""
-    width, height = _text_size(text, _SMALL)
-    return _Label(text, center, (width + 1.0, height + 0.3 * _SMALL))
-
-
-def _to_border(size: Point, direction: Point, circle: bool) -> float:
-    """Distance from a box's center to its border along ``direction``."""
-    if circle:
-        return size[0] / 2
-    dx, dy = abs(direction[0]), abs(direction[1])
-    return min(
-        size[0] / 2 / dx if dx else math.inf, size[1] / 2 / dy if dy else math.inf
-    )
-
-
-def _hits(rect: Rect, p: Point, q: Point) -> bool:
-    """Whether the segment from ``p`` to ``q`` meets ``rect`` (Liang-Barsky)."""
-    low, high = 0.0, 1.0
-    d = (q[0] - p[0], q[1] - p[1])
-    for axis in (0, 1):
-        for edge, sign in ((rect[axis], -1.0), (rect[axis + 2], 1.0)):
-            num, den = sign * (edge - p[axis]), sign * d[axis]
-            if den == 0:
-                if num < 0:
-                    return False
-            elif den > 0:
-                high = min(high, num / den)
-            else:
-                low = max(low, num / den)
-    return low <= high
-
-
-def _overlap(a: Rect, b: Rect) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _grow(rect: Rect, by: float) -> Rect:
-    return (rect[0] - by, rect[1] - by, rect[2] + by, rect[3] + by)
-
-
-class _Obstacles:
-    """Boxes, lines and labels already placed, filed in a grid of square
-    cells, so that testing a label looks only at what lies near it."""
-
-    def __init__(self, cell: float = 64.0) -> None:
-        self.cell = cell
-        self.grid: dict[tuple[int, int], list[Rect | tuple[Point, Point]]] = {}
-
-    def cells(self, rect: Rect) -> Iterable[tuple[int, int]]:
-        c = self.cell
-        for i in range(math.floor(rect[0] / c), math.floor(rect[2] / c) + 1):
-            for j in range(math.floor(rect[1] / c), math.floor(rect[3] / c) + 1):
-                yield i, j
-
-    def add(self, item: Rect | tuple[Point, Point]) -> None:
-        if len(item) == 2:
-            (px, py), (qx, qy) = item
-            rect = (min(px, qx), min(py, qy), max(px, qx), max(py, qy))
-        else:
-            rect = item
-        for cell in self.cells(rect):
-            self.grid.setdefault(cell, []).append(item)
-
-    def free(self, rect: Rect) -> bool:
-        for cell in self.cells(rect):
-            for item in self.grid.get(cell, ()):
-                if len(item) == 2:
-                    if _hits(rect, *item):
-                        return False
-                elif _overlap(rect, item):
-                    return False
-        return True
-
-
-def _segments(
-    graph: ComputationGraph, layout: GraphLayout
-) -> dict[tuple[Point, Point], tuple[str | None, str | None]]:
-    """Each drawn segment once: its ends, and the nodes it starts or ends at.
-
-    Edges leaving one node share their waypoints, so their first segments
-    are drawn once, like one wire branching.
-    """
-    segments: dict[tuple[Point, Point], tuple[str | None, str | None]] = {}
-    for (source, target), route in zip(graph.edges, layout.routes, strict=True):
-        last = len(route) - 2
-        for i, (p, q) in enumerate(pairwise(route)):
-            segments[p, q] = (source if i == 0 else None, target if i == last else None)
-    return segments
-
-
-def _visible(
-    sizes: dict[str, tuple[Point, bool]],
-    ends: tuple[Point, Point],
-    nodes: tuple[str | None, str | None],
-    margin: float = 1.5,
-) -> tuple[Point, Point, Point]:
-    """The part of a segment outside its end nodes' boxes (``margin`` points
-    off them, computed rather than clipped to the drawn box, which costs
-    milliseconds per arrow), and the unit vector along it."""
-    (p, q), cut = ends, []
-    length = max(math.dist(p, q), 1e-9)
-    unit = ((q[0] - p[0]) / length, (q[1] - p[1]) / length)
-    for key in nodes:
-        if key is None:  # a waypoint
-            cut.append(0.0)
-        else:
-            size, circle = sizes[key]
-            cut.append(_to_border(size, unit, circle) + margin)
-    start = (p[0] + unit[0] * cut[0], p[1] + unit[1] * cut[0])
-    end = (q[0] - unit[0] * cut[1], q[1] - unit[1] * cut[1])
-    return start, end, unit
-
-
-def _arrows(
-    graph: ComputationGraph, layout: GraphLayout, show_grad: bool
-) -> list[_Arrow]:
-    """Forward arrows; with ``show_grad``, backward ones beside them."""
-    sizes = {n.key: (_box_size(n), n.kind == "op") for n in graph.nodes}
-    arrows = []
-    for ends, (source, target) in _segments(graph, layout).items():
-        start, end, unit = _visible(sizes, ends, (source, target))
-        if not show_grad:
-            arrows.append(_Arrow(start, end, target is not None, False))
-            continue
-        # Beside the edge; through a waypoint, straight up and down, so that
-        # the lines of a bus stay joined where it bends.
-        nx, ny = -unit[1] * _SHIFT, unit[0] * _SHIFT
-        if source is None or target is None:
-            nx, ny = 0.0, _SHIFT  # stopping further off a box, not to cut it
-            start, end, unit = _visible(sizes, ends, (source, target), 1.5 + _SHIFT)
-        forward = _Arrow(
-            (start[0] + nx, start[1] + ny),
-            (end[0] + nx, end[1] + ny),
-            target is not None,
-            False,
-        )
-        backward = _Arrow(
-            (end[0] - nx, end[1] - ny),
-            (start[0] - nx, start[1] - ny),
-            source is not None,
-            True,
-        )
-        arrows += [forward, backward]
-    return arrows
-
-
-def _beside(text: str, start: Point, end: Point) -> Iterable[_Label]:
-    """Places for a label along an arrow pair: beside the backward arrow
-    first, at the middle, then further along; then the other side."""
-    length = max(math.dist(start, end), 1e-9)
-    nx, ny = (start[1] - end[1]) / length, (end[0] - start[0]) / length
-    width, height = _label(text, (0.0, 0.0)).size
-    reach = abs(nx) * width / 2 + abs(ny) * height / 2 + _SHIFT + _CLEAR
-    for t in (0.5, 0.35, 0.65, 0.2, 0.8):
-        x, y = start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t
-        for side in (-reach, reach):
-            yield _label(text, (x + side * nx, y + side * ny))
-
-
-def _around(text: str, box: Rect, leaf: bool) -> Iterable[_Label]:
-    """Places for a tensor's gradient: a leaf's to its left, where no edge
-    runs; another tensor's below its box, else above, right or left."""
-    width, height = _label(text, (0.0, 0.0)).size
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    left = (box[0] - _CLEAR - width / 2, cy)
-    below = (cx, box[1] - _CLEAR - height / 2)
-    above = (cx, box[3] + _CLEAR + height / 2)
-    right = (box[2] + _CLEAR + width / 2, cy)
-    for center in (left, below, above) if leaf else (below, above, right, left):
-        yield _label(text, center)
-
-
-def _place(candidates: Iterable[_Label], taken: _Obstacles) -> _Label:
-    """The first candidate clear of every box, line and label; the first
-    one if none is (the tests make sure the book's figures never need it)."""
-    first = None
-    for label in candidates:
-        first = first or label
-        if taken.free(_grow(label.rect, _CLEAR - 1.0)):
-            break
-    else:
-        label = first  # type: ignore[assignment]
-    taken.add(label.rect)
-    return label
-
-
-def _labels(
-    graph: ComputationGraph,
-    layout: GraphLayout,
-    boxes: tuple[Rect, ...],
-    taken: _Obstacles,
-) -> list[_Label]:
-    """The gradient beside each tensor that has one, and, where a record
-    gave them, the gradient each edge carried back, beside its last
-    segment (a waypoint's segments are shared by several edges)."""
-    labels = []
-    for node, box in zip(graph.nodes, boxes, strict=True):
-        if node.grad is not None:
-            labels.append(
-                _place(_around(_grad_text(node), box, node.kind == "leaf"), taken)
-            )
-    sizes = {n.key: (_box_size(n), n.kind == "op") for n in graph.nodes}
-    edges = zip(
-        graph.edges,
-        graph.flows or [None] * len(graph.edges),
-        layout.routes,
-        strict=True,
-    )
-    for (source, target), flow, route in edges:
-        if flow is None:
-            continue
-        first = source if len(route) == 2 else None
-        start, end, _ = _visible(sizes, (route[-2], route[-1]), (first, target))
-        labels.append(_place(_beside(_format(flow), start, end), taken))
-    return labels
 
 
 def _check_labels(graph: ComputationGraph) -> None:
@@ -394,34 +89,6 @@ def _check_drawing(
             "record holds no gradient of this graph; expected root.backward() "
             "to run inside `with record_backward(root) as record:`"
         )
-
-
-def _plan(graph: ComputationGraph, show_grad: bool) -> _Plan:
-    """Where every box, arrow and label goes, in points."""
-    widths = {node.key: _box_size(node)[0] for node in graph.nodes}
-    flows = [_format(f) for f in graph.flows if f is not None]
-    # Room between columns for the widest gradient written beside an arrow.
-    gap = max([_GAP] + [_label(f, (0, 0)).size[0] + 2 * _CLEAR + 6 for f in flows])
-    layout = layout_graph(graph, widths, gap=gap, row=_ROW)
-    boxes: list[Rect] = []
-    for node, (x, y) in zip(graph.nodes, layout.centers, strict=True):
-        width, height = _box_size(node)
-        boxes.append((x - width / 2, y - height / 2, x + width / 2, y + height / 2))
-    arrows = _arrows(graph, layout, show_grad)
-    taken = _Obstacles()
-    for box in boxes:
-        taken.add(box)
-    for arrow in arrows:
-        taken.add((arrow.start, arrow.end))
-    labels = _labels(graph, layout, tuple(boxes), taken) if show_grad else []
-    rects = boxes + [label.rect for label in labels]
-    rects += [(*a.start, *a.start) for a in arrows] + [(*a.end, *a.end) for a in arrows]
-    x0, y0 = min(r[0] for r in rects) - 4, min(r[1] for r in rects) - 4
-    x1, y1 = max(r[2] for r in rects) + 4, max(r[3] for r in rects) + 4
-    if show_grad:  # a band below for the legend, as wide as it needs
-        y0 -= 2.4 * _SMALL
-        x0 = min(x0, x1 - sum(_text_size(t, _SMALL)[0] + 4 * _SMALL for t in _LEGEND))
-    return _Plan(layout, tuple(boxes), tuple(arrows), tuple(labels), (x0, y0, x1, y1))
 
 
 def _frame(
@@ -567,7 +234,5 @@ def draw_graph(
 
 __all__ = [
     "MAX_DRAWN_NODES",
-    "MIN_ARROW",
-    "Rect",
     "draw_graph",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import TypeAlias
 
-from d2l_prep.graphs import ComputationGraph
+from d2l_prep.graph_types import ComputationGraph
 from d2l_prep.validation import _check_real
 
 Point: TypeAlias = tuple[float, float]
