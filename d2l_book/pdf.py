@@ -1,7 +1,7 @@
 """Print each book as a PDF: ``docs/_build/pdf/d2l-prep-<book>.pdf``.
 
-    python docs/pdf.py          both books
-    python docs/pdf.py zh       the Chinese book only
+    python -m d2l_book pdf          both books
+    python -m d2l_book pdf zh       the Chinese book only
 
 The PDFs come from the same execution as the site: the notebooks missing from
 the shared jupyter-cache are executed first by the site build's own execution
@@ -26,15 +26,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import build  # docs/build.py: the site's execution step and build folder
-
-from layout import BOOKS as _BOOK_INFO  # noqa: E402
-from layout import BUILD, DOCS  # noqa: E402 (docs/_ext, put on sys.path by build)
+from d2l_book import build  # the site's execution step
+from d2l_book.settings import BOOKS as _BOOK_INFO
+from d2l_book.settings import BUILD, DOCS, HTML
 
 BOOKS = tuple(_BOOK_INFO)
 LATEX = BUILD / "latex"
 PDF = BUILD / "pdf"
-SITE_PDF = build.HTML / "pdf"
+SITE_PDF = HTML / "pdf"
 TOOLS = ("xelatex", "latexmk", "rsvg-convert", "make")
 
 
@@ -63,6 +62,8 @@ def _sphinx_latex(book: str) -> list[str]:
         "-q",
         "-d",
         str(BUILD / "doctrees-latex" / book),
+        "-c",
+        str(DOCS),
         str(DOCS / book),
         str(LATEX / book),
     ]
@@ -208,15 +209,13 @@ def make_pdfs(books: tuple[str, ...]) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("books", nargs="*", help=f"books to print (default: {BOOKS})")
-    args = parser.parse_args(argv)
-    unknown = sorted(set(args.books) - set(BOOKS))
-    if unknown:
-        parser.error(f"books must be among {BOOKS}, got {unknown}")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``pdf``'s options: the books."""
+    parser.add_argument(
+        "books", nargs="*", type=build.book, help=f"books to print (default: {BOOKS})"
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    """``python -m d2l_book pdf [BOOK...]``."""
     return make_pdfs(tuple(args.books) or BOOKS)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,7 +15,7 @@ import pytest
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
-import figure_text
+from d2l_book.sphinxext import figure_text
 
 HEADER = "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_markdown import Converter, UnsupportedSyntax
+from d2l_book.jupyter_markdown import Converter, UnsupportedSyntax
 
 EXTENSIONS = ["amsmath", "colon_fence", "dollarmath", "deflist"]
 SITE = "https://example.org/en/"

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from cells import read_code_cells
 from conftest import DOCS, pages
+from d2l_book.cells import read_code_cells
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")

@@ -8,18 +8,12 @@ book is served.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import DOCS
-
-_spec = importlib.util.spec_from_file_location("preview", DOCS / "preview.py")
-assert _spec is not None and _spec.loader is not None
-preview_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(preview_module)
+from d2l_book import serve_app as preview_module
 
 PORT = 8123
 

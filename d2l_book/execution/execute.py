@@ -26,7 +26,6 @@ import json
 import os
 import re
 import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -34,13 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import exec_cache
-import figure_text
-import kernels
-import layout
-import sandbox
-from cells import parse_code_cells
-from layout import DOCS
+from d2l_book import settings
+from d2l_book.cells import parse_code_cells
+from d2l_book.execution import exec_cache, kernels, sandbox
+from d2l_book.settings import DOCS
+from d2l_book.sphinxext import figure_text
 
 # A cell output larger than this fails its page: such an output (a tensor
 # printed in full, a huge figure) makes the page and the search index
@@ -159,7 +156,7 @@ async def _run_one(
     current: list[int] = []
     start = time.perf_counter()
     try:
-        timeout, source = sandbox.page_timeout(job.nb, timeout, layout.CELL_TIMEOUT)
+        timeout, source = sandbox.page_timeout(job.nb, timeout, settings.CELL_TIMEOUT)
     except ValueError as error:
         return Outcome(job.page, FAILED, detail=str(error))
     if kernels.use_fork():
@@ -217,7 +214,7 @@ async def _run_one(
 
 def _limit_notes(status: str, detail: str, folder: str | None, timeout: str) -> str:
     """What a failure owes to a limit of the kernel: the limit and its setting."""
-    memory = f"{layout.kernel_memory():g} GiB ({layout.KERNEL_MEMORY})"
+    memory = f"{settings.kernel_memory():g} GiB ({settings.KERNEL_MEMORY})"
     if status == TIMEOUT:
         return f"\nthe limit is {timeout}"
     if status == DIED and "signal" in detail:
@@ -348,7 +345,7 @@ class Run:
 
 def kernel_threads(workers: int) -> int:
     """Threads per kernel: cores / workers, or ``D2L_KERNEL_THREADS`` (bench)."""
-    return layout.kernel_threads() or max(1, (os.cpu_count() or 1) // workers)
+    return settings.kernel_threads() or max(1, (os.cpu_count() or 1) // workers)
 
 
 async def _execute_all(
@@ -390,15 +387,6 @@ async def _execute_all(
 
 def _constant(value: Any) -> Callable[[], Any]:
     return lambda: value
-
-
-def _settings() -> Any:
-    """The shared Sphinx configuration (also sets the kernels' environment)."""
-    if str(DOCS) not in sys.path:
-        sys.path.insert(0, str(DOCS))
-    import conf
-
-    return conf
 
 
 # Cell metadata that only says how an output is shown (alt text, captions):
@@ -460,17 +448,16 @@ def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> li
     gets that page's outputs, without a kernel; a notebook without code is its
     own executed copy and is cached at once (MyST-NB would start a kernel).
     """
-    import notebooks
+    from d2l_book.sphinxext import notebooks
 
-    conf = _settings()
-    extensions = set(conf.myst_enable_extensions)
+    extensions = set(settings.MYST_EXTENSIONS)
     jobs: dict[str, Job] = {}
     for page in pages:
         text = page.read_text(encoding="utf-8")
         if index.cached(text):
             continue
         nb = notebooks.read_page(page, text, extensions)
-        notebooks.store(conf.BUILD, text, _constant(nb))
+        notebooks.store(settings.BUILD, text, _constant(nb))
         # Both twins carry the zh page's table: one execution draws for both.
         table = figure_text.table_for(page)
         nb.metadata[figure_text.TABLE_KEY] = table
@@ -507,9 +494,9 @@ def _prepare_kernels() -> None:
     Before anything imports Matplotlib (see ``sandbox.prepare``), even when
     no page runs: a live preview forks its later kernels from this process.
     """
-    layout.kernel_memory()  # a bad value fails here, not in every kernel
-    layout.cell_timeout()
-    sandbox.prepare(str(layout.KERNEL_HOME))
+    settings.kernel_memory()  # a bad value fails here, not in every kernel
+    settings.cell_timeout()
+    sandbox.prepare(str(settings.KERNEL_HOME))
 
 
 def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -> bool:
@@ -520,8 +507,8 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
     """
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive int, got {workers!r}")
-    conf = _settings()
-    cache_path = Path(conf.nb_execution_cache_path)
+    settings.set_kernel_environment()
+    cache_path = settings.execution_cache()
     cache, sound = exec_cache.open_cache(cache_path)
     index = exec_cache.PageIndex(cache_path, sound)
     run = Run(cache, index, keep_going, [], [])
@@ -538,7 +525,7 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
             code = "\n".join(c.source for j in jobs for c in j.nb.cells)
             kernels.preload(code)
         font = figure_text.cjk_font()  # forked kernels inherit it
-        timeout = conf.nb_execution_timeout
+        timeout = settings.cell_timeout()
         got = asyncio.run(_execute_all(run, jobs, workers, timeout, font))
     except (figure_text.FigureTextError, figure_text.MissingFontError) as error:
         exec_cache.say(f"ERROR: {error}")

@@ -31,9 +31,9 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
-import layout
-import sandbox
-from layout import STOP_GRACE
+from d2l_book import settings
+from d2l_book.execution import sandbox
+from d2l_book.settings import STOP_GRACE
 
 _POLL = 0.02
 # Environment variables that cap the thread pools of the numeric libraries.
@@ -42,7 +42,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 
 def use_fork() -> bool:
     """True where kernels are forked: Linux, unless ``D2L_EXECUTOR=launch``."""
-    if layout.executor() == "launch":
+    if settings.executor() == "launch":
         return False
     return hasattr(os, "fork") and sys.platform.startswith("linux")
 

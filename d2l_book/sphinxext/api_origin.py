@@ -19,9 +19,9 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.locale import get_translation
 
-from save import collect, saved_cells
+from d2l_book.save import collect, saved_cells
+from d2l_book.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "d2l_prep"
 
 

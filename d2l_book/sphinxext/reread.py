@@ -20,7 +20,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-import exec_cache
+from d2l_book.execution import exec_cache
 
 
 def record_times(cache_path: Path) -> dict[str, float]:
