@@ -25,16 +25,28 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m d2l_book", description=__doc__)
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    """Parse ``argv`` and run its command; the exit status.
+
+    Only the chosen command's module is imported (``save`` needs nothing but
+    the standard library; ``build`` imports Sphinx and Jupyter).
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m d2l_book",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    modules = {}
-    for name, (module, summary) in COMMANDS.items():
-        modules[name] = importlib.import_module(f"d2l_book.{module}")
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    module = None
+    for name, (module_name, summary) in COMMANDS.items():
         sub = commands.add_parser(name, help=summary, description=summary)
-        modules[name].add_arguments(sub)
+        if name == chosen:
+            module = importlib.import_module(f"d2l_book.{module_name}")
+            module.add_arguments(sub)
     args = parser.parse_args(argv)
-    return int(modules[args.command].main(args))
+    assert module is not None  # argparse refused any other command
+    return int(module.main(args))
 
 
 if __name__ == "__main__":

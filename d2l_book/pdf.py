@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from d2l_book import build  # the site's execution step
+from d2l_book.render import book_config
 from d2l_book.settings import BOOKS as _BOOK_INFO
 from d2l_book.settings import BUILD, DOCS, HTML
 
@@ -62,8 +63,7 @@ def _sphinx_latex(book: str) -> list[str]:
         "-q",
         "-d",
         str(BUILD / "doctrees-latex" / book),
-        "-c",
-        str(DOCS),
+        *book_config(book),
         str(DOCS / book),
         str(LATEX / book),
     ]

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from d2l_book import processes
-from d2l_book.settings import BUILD, DOCS, HTML
+from d2l_book.settings import BOOKS, BUILD, DOCS, HTML
 
 # Sphinx, the theme and the extensions both books load: imported once here.
 SPHINX_PRELOAD = (
@@ -31,6 +31,17 @@ SPHINX_PRELOAD = (
 )
 
 
+def book_config(book: str) -> list[str]:
+    """The configuration of one book: ``docs/conf.py`` and the book's language.
+
+    ``conf.py`` gets the language from the source folder, but only once
+    Sphinx has loaded its translations and translated what some of its
+    modules translate when imported (the Python module index's title);
+    given on the command line, the language is known before.
+    """
+    return ["-c", str(DOCS), "-D", f"language={BOOKS[book]['language']}"]
+
+
 def sphinx_args(book: str) -> list[str]:
     """Sphinx's arguments for one book (the build and the live preview)."""
     return [
@@ -40,8 +51,7 @@ def sphinx_args(book: str) -> list[str]:
         "--keep-going",
         "-d",
         str(BUILD / "doctrees" / book),
-        "-c",
-        str(DOCS),
+        *book_config(book),
         str(DOCS / book),
         str(HTML / book),
     ]

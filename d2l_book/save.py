@@ -26,6 +26,7 @@ from pathlib import Path
 
 from d2l_book import settings
 from d2l_book.cells import read_code_cells
+from d2l_book.save_imports import member_key, sorted_imports, split_imports
 
 __all__ = [
     "SavedCell",
@@ -154,67 +155,6 @@ def _public_names(code: str) -> list[str]:
     return names
 
 
-def _split_imports(code: str) -> tuple[list[str], str]:
-    """Separate a cell's top-level import statements from the rest of its code."""
-    lines = code.splitlines()
-    imports: list[str] = []
-    drop: set[int] = set()
-    for node in ast.parse(code).body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            end = node.end_lineno or node.lineno
-            imports.append("\n".join(lines[node.lineno - 1 : end]))
-            drop.update(range(node.lineno - 1, end))
-    rest = "\n".join(line for i, line in enumerate(lines) if i not in drop)
-    return imports, rest.strip("\n")
-
-
-FIRST_PARTY = "d2l_prep"
-
-
-def _import_key(statement: str) -> tuple[int, int, str]:
-    """Where an import statement goes: section, style, then module name.
-
-    The order is the one ``ruff check --select I`` (isort's) wants with this
-    project's settings: standard library, third party, then ``d2l_prep``,
-    a blank line between sections; in each, ``import x`` lines before
-    ``from x import y`` lines, each kind sorted by module name. Written here
-    rather than by calling ruff so that the tool needs nothing but Python.
-    """
-    node = ast.parse(statement).body[0]
-    if isinstance(node, ast.ImportFrom):
-        module, style = node.module or "", 1
-    else:
-        assert isinstance(node, ast.Import)
-        module, style = node.names[0].name, 0
-    top = module.split(".")[0]
-    if top == FIRST_PARTY:
-        section = 2
-    elif top in sys.stdlib_module_names or top == "__future__":
-        section = 0
-    else:
-        section = 1
-    return section, style, module.lower()
-
-
-def _member_key(name: str) -> tuple[int, str]:
-    """isort's order of imported names: constants, then classes, then the rest."""
-    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
-    return kind, name.lower()
-
-
-def _sorted_imports(imports: Sequence[str]) -> str:
-    """The import statements in isort's order, sections apart (see _import_key)."""
-    blocks: list[str] = []
-    last = -1
-    for statement in sorted(imports, key=_import_key):
-        section = _import_key(statement)[0]
-        if blocks and section != last:
-            blocks.append("")
-        blocks.append(statement)
-        last = section
-    return "\n".join(blocks)
-
-
 def _subject(cell: SavedCell) -> tuple[str, str]:
     """The subject a module's first cell declares, and the cell's code without it.
 
@@ -243,7 +183,7 @@ def _module_text(module: str, parts: Sequence[SavedCell]) -> tuple[str, list[str
     imports: list[str] = []
     bodies = []
     for code in [first_code] + [part.code for part in parts[1:]]:
-        found, rest = _split_imports(code)
+        found, rest = split_imports(code)
         imports.extend(line for line in found if line not in imports)
         if rest:
             bodies.append(rest)
@@ -259,7 +199,7 @@ def _module_text(module: str, parts: Sequence[SavedCell]) -> tuple[str, list[str
         HEADER.format(pages=parts[0].page)
         + _docstring(module, parts[0], subject)
         + "\n\n"
-        + _sorted_imports(imports)
+        + sorted_imports(imports)
         + f"{gap}{body}\n\n\n__all__ = {listing}\n"
     )
     return text, names
@@ -302,7 +242,7 @@ def _init_text(exports: dict[str, list[str]]) -> str:
                 )
     imports = "".join(
         f"from d2l_prep.{module} import (\n"
-        + "".join(f"    {name},\n" for name in sorted(names, key=_member_key))
+        + "".join(f"    {name},\n" for name in sorted(names, key=member_key))
         + ")\n"
         for module, names in sorted(exports.items())
         if names

@@ -173,8 +173,11 @@ def apply_language_settings(app: Any, config: Any) -> None:
 
     Sphinx loads its translations before it sets up any extension, from the
     ``language`` of this file, which names no book: so once the book's
-    language is set, they are loaded again, before anything is translated
-    (the builder and its templates are made after this event).
+    language is set, they are loaded again, before the builder and its
+    templates are made.  The few strings Sphinx translates when a module is
+    imported (the Python module index's title) keep the first language:
+    ``python -m d2l_book`` gives ``-D language=...`` too, so in its builds
+    they are translated as well.
     """
     book = Path(app.srcdir).name
     if book not in BOOKS:

@@ -1,4 +1,4 @@
-"""The zh drawing of a figure: its table, its words, its font (docs/_ext/figure_text.py).
+"""The zh drawing of a figure: its table, its words, its font (d2l_book/sphinxext/figure_text.py).
 
 The build's use of it (one execution, each book its own figures, failures
 naming the page) is in test_engine.py; here, the parts without a build.

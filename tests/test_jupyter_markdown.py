@@ -1,4 +1,4 @@
-"""MyST prose → Jupyter Markdown (docs/_ext/jupyter_markdown.py), without a build.
+"""MyST prose → Jupyter Markdown (d2l_book/jupyter_markdown.py), without a build.
 
 References are resolved here by a table of targets; on the built site,
 ``tests/test_notebooks.py`` checks the links that Sphinx's resolution gives.

@@ -68,7 +68,7 @@ def without_figure_text(matter: str) -> str:
     """Front matter without its ``figure_text:`` block (the zh page's own key).
 
     The zh page's figures are drawn again with the strings of that table
-    (docs/_ext/figure_text.py); the en page has no such key.
+    (d2l_book/sphinxext/figure_text.py); the en page has no such key.
     """
     lines = matter.splitlines(keepends=True)
     kept, inside = [], False

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from d2l_book import serve_app as preview_module
+from d2l_book import serve, serve_app
 
 PORT = 8123
 
@@ -60,10 +60,10 @@ def _call(app: Any, kind: str, headers: dict[str, str]) -> list[dict[str, Any]]:
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
     (tmp_path / "index.html").write_text("<html><head></head><body>page</body></html>")
-    preview = preview_module.Preview(
+    preview = serve.Preview(
         "en", rebuild=lambda: 0, command=[], fork=False, on_signal=None
     )
-    return preview_module.make_app(preview, tmp_path, PORT)
+    return serve_app.make_app(preview, tmp_path, PORT)
 
 
 def _status(sent: list[dict[str, Any]]) -> int:

@@ -1,4 +1,4 @@
-"""The interface catalogue (docs/_ext/ui_locale.py, docs/_ext/api_origin.py)."""
+"""The interface catalogue (d2l_book/sphinxext/ui_locale.py, d2l_book/sphinxext/api_origin.py)."""
 
 from __future__ import annotations
 

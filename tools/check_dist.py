@@ -5,7 +5,7 @@
 Given the folder where ``python -m build`` put the wheel and the sdist:
 
 1. the wheel holds the runtime package only: the modules that
-   ``docs/_ext/save.py`` generates from the book, and ``py.typed`` (no book
+   ``d2l_book/save.py`` generates from the book, and ``py.typed`` (no book
    tooling, no tests);
 2. the wheel installs into a fresh virtual environment (PyTorch pinned by
    ``constraints.txt``, as everywhere in this project);

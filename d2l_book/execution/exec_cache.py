@@ -18,7 +18,7 @@ executed.  This module adds what the build needs around it:
   does the reverse, which is why it is not used;
 - :class:`PageIndex` maps each page's text to its notebook's hash key, so a
   no-op build needs not read the pages, and each code key (see
-  ``execute.code_key``) to the notebook that ran it, so a twin whose alt text
+  ``jobs.code_key``) to the notebook that ran it, so a twin whose alt text
   differs gets those outputs without a kernel; an entry counts only while the
   database holds a record with that key.
 """

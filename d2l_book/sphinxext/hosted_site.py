@@ -6,7 +6,7 @@
   and graph figures, and heading levels for the sidebar captions (axe-core rules
   ``scrollable-region-focusable`` and ``aria-required-attr``), and a 404 page
   (rendered by sphinx-notfound-page) that links both books.
-- :func:`finish_site`, called by ``docs/build.py`` once both books are built:
+- :func:`finish_site`, called by ``d2l_book/build.py`` once both books are built:
   ``sitemap.xml`` and ``404.html`` at the site root, and the CSP of the root pages.
 
 Why not sphinx-sitemap: it writes one sitemap per Sphinx process into that

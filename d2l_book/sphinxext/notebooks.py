@@ -13,7 +13,7 @@ Folded definitions (``hide-input``) and solution cells open folded in
 JupyterLab and VS Code (``jupyter.source_hidden``).  The page's top-of-page
 buttons link the notebook; :func:`write_zip` packs a book's notebooks.
 
-Reading a page into a notebook is not free, and ``docs/build.py`` has already
+Reading a page into a notebook is not free, and ``d2l_book/build.py`` has already
 read every page to look it up in the execution cache; it stores the
 notebooks in ``_build/notebooks/``, keyed by the page's text, where both
 books' Sphinx processes find them.
