@@ -185,10 +185,11 @@ def apply_language_settings(app: Any, config: Any) -> None:
             f"the source folder must be one of {sorted(BOOKS)} (docs/en, docs/zh), "
             f"got {str(app.srcdir)!r}"
         )
+    loaded = config.language  # the translations Sphinx has loaded
     for name, value in language_settings(book).items():
         config[name] = value
-    if config.language != "en":
-        app._init_i18n()  # noqa: SLF001 (Sphinx's own step, run again)
+    if config.language != loaded:
+        app._init_i18n()  # Sphinx's own step, run again
 
 
 def setup(app: Any) -> dict[str, Any]:

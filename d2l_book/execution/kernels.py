@@ -31,11 +31,9 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
-from d2l_book import settings
+from d2l_book import processes, settings
 from d2l_book.execution import sandbox
-from d2l_book.settings import STOP_GRACE
 
-_POLL = 0.02
 # Environment variables that cap the thread pools of the numeric libraries.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -239,11 +237,7 @@ class ForkedKernelManager(AsyncKernelManager):
         """
         try:
             if self.pid is not None:
-                self._signal_group(signal.SIGTERM)
-                waited = 0.0
-                while not self._exited() and waited < STOP_GRACE:
-                    await asyncio.sleep(_POLL)
-                    waited += _POLL
+                await processes.stop_gracefully_async(self._signal_group, self._exited)
         finally:
             self.kill_now()
 
