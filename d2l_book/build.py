@@ -22,6 +22,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -249,6 +250,33 @@ def prune_caches() -> None:
             *map(_shown, removed),
             sep="\n  ",
         )
+
+
+def port_is_free(port: int) -> bool:
+    """True if nothing listens on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if os.name == "posix":  # as uvicorn binds: TIME_WAIT is no listener
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _first_build(book: str) -> None:
+    """Execute and render ``book`` before serving it; a failure is only said."""
+    with build_lock():
+        if not execute_books((book,), preview=True):
+            print(
+                "fix the failing page and save: the preview rebuilds", file=sys.stderr
+            )
+            return
+        write_landing_page()
+        if _render((book,)):
+            print(
+                "the book has errors: fix them and save, it rebuilds", file=sys.stderr
+            )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

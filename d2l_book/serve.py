@@ -27,7 +27,6 @@ import contextlib
 import functools
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -37,13 +36,14 @@ from typing import Any
 from d2l_book import processes
 from d2l_book.build import (
     _LOCKS,
+    _first_build,
     build_lock,
     execute_books,
+    port_is_free,
     raise_interrupted,
     run_stoppable,
-    write_landing_page,
 )
-from d2l_book.render import _render, sphinx_args
+from d2l_book.render import sphinx_args
 from d2l_book.serve_app import make_app
 from d2l_book.settings import BOOKS, BUILD, DOCS, ROOT, serve_port
 
@@ -295,18 +295,6 @@ def serve(preview: Preview, port: int) -> bool:
     return preview.restart
 
 
-def port_is_free(port: int) -> bool:
-    """True if nothing listens on 127.0.0.1:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        if os.name == "posix":  # as uvicorn binds: TIME_WAIT is no listener
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _rebuild(book: str) -> int:
     """One rebuild of the live preview, in a child of the serving process.
 
@@ -322,21 +310,6 @@ def _rebuild(book: str) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_DFL)
         return sphinx.cmd.build.build_main(sphinx_args(book))
-
-
-def _first_build(book: str) -> None:
-    """Execute and render ``book`` before serving it; a failure is only said."""
-    with build_lock():
-        if not execute_books((book,), preview=True):
-            print(
-                "fix the failing page and save: the preview rebuilds", file=sys.stderr
-            )
-            return
-        write_landing_page()
-        if _render((book,)):
-            print(
-                "the book has errors: fix them and save, it rebuilds", file=sys.stderr
-            )
 
 
 def serve_book(book: str, port: int) -> int:

@@ -185,10 +185,12 @@ def apply_language_settings(app: Any, config: Any) -> None:
             f"the source folder must be one of {sorted(BOOKS)} (docs/en, docs/zh), "
             f"got {str(app.srcdir)!r}"
         )
-    loaded = config.language  # the translations Sphinx has loaded
+    # What Sphinx has loaded its translations from (the interface catalogue
+    # of ui_locale.py is among the book's locale_dirs).
+    loaded = (config.language, list(config.locale_dirs))
     for name, value in language_settings(book).items():
         config[name] = value
-    if config.language != loaded:
+    if (config.language, list(config.locale_dirs)) != loaded:
         app._init_i18n()  # Sphinx's own step, run again
 
 
