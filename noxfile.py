@@ -1,7 +1,7 @@
 """The project's front door: every task is a nox session.
 
     nox -s docs            build both books into docs/_build/html
-    nox -s serve [-- zh]   live preview of one book (docs/preview.py)
+    nox -s serve [-- zh]   live preview of one book (d2l_book/serve.py)
     nox -s pdf [-- zh]     print each book: docs/_build/pdf/d2l-prep-<book>.pdf
     nox -s tests           pytest: package, book parity, built site, browser
     nox -s check           quick author check, no build (under a minute)
@@ -34,15 +34,12 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-from layout import BOOKS  # noqa: E402 (the books, defined once)
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
 
 CONSTRAINTS = ("-c", "constraints.txt")
-LANGUAGES = tuple(BOOKS)
 # The shared environment and what goes into it.
 BOOK_ENV = ROOT / ".nox" / "book"
 BOOK_EXTRAS = "docs,test"
@@ -111,7 +108,7 @@ def _run(session: nox.Session, env: dict[str, str], *args: str) -> None:
 def docs(session: nox.Session) -> None:
     """Build both books strictly, plus the landing page."""
     env = _book_env(session)
-    _run(session, env, "python", "docs/build.py", *session.posargs)
+    _run(session, env, "python", "-m", "d2l_book", "build", *session.posargs)
 
 
 @nox.session(venv_backend="none")
@@ -120,18 +117,15 @@ def serve(session: nox.Session) -> None:
 
     The port is 8000, or ``D2L_SERVE_PORT``.
     """
-    env = _book_env(session)
-    lang = session.posargs[0] if session.posargs else "en"
-    if lang not in LANGUAGES:
-        session.error(f"language must be one of {LANGUAGES}, got {lang!r}")
-    _run(session, env, "python", "docs/build.py", "--serve", lang)
+    env = _book_env(session)  # the engine checks the book's name
+    _run(session, env, "python", "-m", "d2l_book", "serve", *session.posargs)
 
 
 @nox.session(venv_backend="none")
 def pdf(session: nox.Session) -> None:
     """Print each book as a PDF (LaTeX, xelatex) from the cached execution."""
     env = _book_env(session)
-    _run(session, env, "python", "docs/pdf.py", *session.posargs)
+    _run(session, env, "python", "-m", "d2l_book", "pdf", *session.posargs)
 
 
 @nox.session(venv_backend="none")
@@ -163,14 +157,14 @@ def save(session: nox.Session) -> None:
     """
     book_python = BOOK_ENV / "bin" / "python"
     python = str(book_python) if book_python.exists() else sys.executable
-    session.run(python, "docs/_ext/save.py", *session.posargs, external=True)
+    session.run(python, "-m", "d2l_book", "save", *session.posargs, external=True)
 
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
     """Cold/no-op/prose-edit build times, import times and page weights."""
     env = _book_env(session)
-    _run(session, env, "python", "tools/bench.py", *session.posargs)
+    _run(session, env, "python", "-m", "tools.bench", *session.posargs)
 
 
 @nox.session

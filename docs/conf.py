@@ -1,40 +1,49 @@
-"""Sphinx configuration shared by both books.
+"""Sphinx configuration of both books: ``sphinx-build -c docs docs/<book> OUT``.
 
-``docs/en/conf.py`` and ``docs/zh/conf.py`` import everything from here and
-then apply :func:`language_settings` for their language, so a setting is
-written once and means the same in both books.
+A setting is written once and means the same in both books; what differs
+between them (language, title, search, LaTeX) is applied when Sphinx has read
+this file, from the name of the source folder (``en`` or ``zh``): see
+:func:`setup` and :func:`language_settings`.  The engine that builds the
+books, and the extensions named below, are the package ``d2l_book`` at the
+root of the repository.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-DOCS = Path(__file__).resolve().parent
-sys.path.insert(0, str(DOCS / "_ext"))
+# The one path insert of the project: a plain sphinx-build finds the engine.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # The build folder, the books and the execution cache key are defined once, in
-# docs/_ext/layout.py (D2L_BUILD_DIR moves the build folder).
-from bilingual import REPO_LABELS  # noqa: E402
-from hosted_site import not_found_body, site_url  # noqa: E402
-from layout import BOOKS, BUILD, REPO_URL, cell_timeout, execution_cache  # noqa: E402
-from ui_locale import catalogue_digest, prepare  # noqa: E402
+# d2l_book/settings.py (D2L_BUILD_DIR moves the build folder).
+from d2l_book.settings import (  # noqa: E402
+    AUTHORS,
+    BOOKS,
+    BUILD,
+    CODE_PROMPTS,
+    COMMA,
+    COPYRIGHT_YEAR,
+    DOCS,
+    MYST_EXTENSIONS,
+    REPO_LABELS,
+    REPO_URL,
+    cell_timeout,
+    execution_cache,
+    set_kernel_environment,
+)
+from d2l_book.sphinxext.hosted_site import not_found_body, site_url  # noqa: E402
+from d2l_book.sphinxext.ui_locale import catalogue_digest, prepare  # noqa: E402
 
-# Kernels started by MyST-NB inherit the environment: the book's figures get
-# a fixed SVG hash salt, no timestamps and a transparent background.
-os.environ["MATPLOTLIBRC"] = str(DOCS / "matplotlibrc")
-# Matplotlib stamps SVG figures with this date instead of "now".  (Sphinx
-# ignores the value 0, so the copyright line is left alone.)
-os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+# Kernels started by MyST-NB inherit the environment (matplotlibrc, dates).
+set_kernel_environment()
 
 
 # -- Project ------------------------------------------------------------------
 project = "d2l-prep"
-# Per book: the authors as each book names them (footer and title page).
-AUTHORS = {"en": "The d2l-prep authors", "zh": "d2l-prep 作者"}
 author = AUTHORS["en"]
-COPYRIGHT_YEAR = "2026"
 
 extensions = [
     "myst_nb",
@@ -42,25 +51,24 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx_copybutton",
     "sphinx_design",
-    "bilingual",
-    "figure_text",
-    "kernel_ipc",
-    "clean_outputs",
-    "notebooks",
-    "offline_math",
-    "solutions",
+    "d2l_book.sphinxext.bilingual",
+    "d2l_book.sphinxext.figure_text",
+    "d2l_book.sphinxext.kernel_ipc",
+    "d2l_book.sphinxext.clean_outputs",
+    "d2l_book.sphinxext.notebooks",
+    "d2l_book.sphinxext.offline_math",
+    "d2l_book.sphinxext.solutions",
     "notfound.extension",
     "sphinxext.opengraph",
-    "hosted_site",
-    "csp",
-    "search_index",
-    "reread",
-    "ui_locale",
-    "api_origin",
-    "glossary_tips",
-    "last_changed",
+    "d2l_book.sphinxext.hosted_site",
+    "d2l_book.sphinxext.csp",
+    "d2l_book.sphinxext.search_index",
+    "d2l_book.sphinxext.reread",
+    "d2l_book.sphinxext.ui_locale",
+    "d2l_book.sphinxext.api_origin",
+    "d2l_book.sphinxext.glossary_tips",
+    "d2l_book.sphinxext.last_changed",
 ]
-exclude_patterns = ["conf.py"]
 templates_path = [str(DOCS / "_templates")]
 html_static_path = [str(DOCS / "_static")]
 html_css_files = ["d2l-prep.css"]
@@ -68,7 +76,7 @@ html_favicon = str(DOCS / "_static" / "favicon.svg")
 suppress_warnings: list[str] = []
 
 # -- MyST and MyST-NB -----------------------------------------------------------
-myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath", "deflist"]
+myst_enable_extensions = MYST_EXTENSIONS
 myst_heading_anchors = 3
 # MathJax's noundefined package prints an unknown command in red and reports no
 # error; without it the formula becomes an error node (mjx-merror), which the
@@ -82,11 +90,11 @@ nb_execution_mode = "cache"
 # package's sources and matplotlibrc, which shape outputs without being in any
 # cell: change one and every page re-executes.
 nb_execution_cache_path = str(execution_cache(BUILD))
-# Where the extensions keep their build state (docs/_ext/notebooks.py).
+# Where the extensions keep their build state (d2l_book/sphinxext/notebooks.py).
 d2l_build_dir = str(BUILD)
 nb_execution_in_temp = True  # pages never write into docs/
 # Seconds per cell: D2L_CELL_TIMEOUT, or a page's front matter
-# `mystnb: {execution_timeout: N}` (docs/_ext/layout.py).
+# `mystnb: {execution_timeout: N}` (d2l_book/settings.py).
 nb_execution_timeout = cell_timeout()
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -101,7 +109,7 @@ napoleon_google_docstring = False
 # -- Output -------------------------------------------------------------------
 html_theme = "furo"
 # Furo's hard-coded labels go through the interface catalogue (ui_locale.py).
-template_bridge = "ui_locale.TranslatingTemplateLoader"
+template_bridge = "d2l_book.sphinxext.ui_locale.TranslatingTemplateLoader"
 html_theme_options = {
     # Top-of-page buttons: "view" offers the notebook, "edit" switches language.
     "top_of_page_buttons": ["view", "edit"],
@@ -119,7 +127,7 @@ copybutton_prompt_is_regexp = True
 # prefix and Open Graph URLs derive from it (language_settings).  Open Graph
 # meta: text only, no generated social-card images.
 ogp_social_cards = {"enable": False}
-# Where the book lives: D2L_REPO_URL (layout.py); unset, no page links it.
+# Where the book lives: D2L_REPO_URL (settings.py); unset, no page links it.
 d2l_repo_url = REPO_URL
 
 
@@ -128,21 +136,16 @@ def language_settings(book: str) -> dict[str, object]:
     if book not in BOOKS:
         raise ValueError(f"book must be one of {sorted(BOOKS)}, got {book!r}")
     info = BOOKS[book]
-    settings: dict[str, object] = {}
+    show, hide = CODE_PROMPTS[book]
+    settings: dict[str, object] = {
+        "nb_code_prompt_show": show,
+        "nb_code_prompt_hide": hide,
+    }
     if info["language"].startswith("zh"):
         _quiet_jieba()
-        settings.update(
-            nb_code_prompt_show="显示完整定义（保存在 d2l_prep 包中）",
-            nb_code_prompt_hide="隐藏完整定义",
-        )
         # Sphinx loads jieba's own dictionary a second time as a "user"
         # dictionary unless told otherwise: 2-3 s per build, for nothing.
         settings["html_search_options"] = {"dict": ""}
-    else:
-        settings.update(
-            nb_code_prompt_show="Show the complete definition (saved in d2l_prep)",
-            nb_code_prompt_hide="Hide the complete definition",
-        )
     site = site_url()
     return (
         settings
@@ -153,7 +156,7 @@ def language_settings(book: str) -> dict[str, object]:
             "notfound_context": {"title": "404", "body": not_found_body(site)},
             "language": info["language"],
             "html_title": info["title"],
-            "copyright": f"{COPYRIGHT_YEAR}{_COMMA[book]}{AUTHORS[book]}",
+            "copyright": f"{COPYRIGHT_YEAR}{COMMA[book]}{AUTHORS[book]}",
             # The interface strings Sphinx's catalogues lack (ui_locale.py),
             # compiled into the build folder.
             "locale_dirs": prepare(info["language"], BUILD / "locale"),
@@ -166,7 +169,36 @@ def language_settings(book: str) -> dict[str, object]:
     )
 
 
-_COMMA = {"en": ", ", "zh": "，"}
+def apply_language_settings(app: Any, config: Any) -> None:
+    """``config-inited``: the settings of the book in the source folder (en, zh).
+
+    Sphinx loads its translations before it sets up any extension, from the
+    ``language`` of this file, which names no book: so once the book's
+    language is set, they are loaded again, before the builder and its
+    templates are made.  The few strings Sphinx translates when a module is
+    imported (the Python module index's title) keep the first language:
+    ``python -m d2l_book`` gives ``-D language=...`` too, so in its builds
+    they are translated as well.
+    """
+    book = Path(app.srcdir).name
+    if book not in BOOKS:
+        raise ValueError(
+            f"the source folder must be one of {sorted(BOOKS)} (docs/en, docs/zh), "
+            f"got {str(app.srcdir)!r}"
+        )
+    # What Sphinx has loaded its translations from (the interface catalogue
+    # of ui_locale.py is among the book's locale_dirs).
+    loaded = (config.language, list(config.locale_dirs))
+    for name, value in language_settings(book).items():
+        config[name] = value
+    if (config.language, list(config.locale_dirs)) != loaded:
+        app._init_i18n()  # Sphinx's own step, run again
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """This file as an extension: the book's settings come first of all handlers."""
+    app.connect("config-inited", apply_language_settings, priority=0)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def footer_links(book: str, repo: str = REPO_URL) -> dict[str, object]:
@@ -192,14 +224,14 @@ def _quiet_jieba() -> None:
     jieba.dt.tmp_dir = str(BUILD)
 
 
-# -- Print edition: docs/pdf.py (LaTeX builder → xelatex) ------------------------
+# -- Print edition: d2l_book/pdf.py (LaTeX builder → xelatex) --------------------
 # Figures are SVG (the LaTeX builder cannot take them): rsvg-convert turns them
 # into vector PDFs. Both books load xeCJK with Debian's Noto CJK fonts, since
 # the English glossary also prints Chinese terms. XeTeX has no font fallback of
 # its own: emoji and other pictographs (U+1F000-U+1FAFF) are put in xeCJK's CJK
 # class, whose fallback font is Symbola (fonts-symbola; Noto Color Emoji is a
 # bitmap font xelatex cannot use). Any other character the fonts lack is an
-# error (\tracinglostchars=3), which docs/pdf.py reports with its page.
+# error (\tracinglostchars=3), which d2l_book/pdf.py reports with its page.
 extensions.append("sphinxcontrib.rsvgconverter")
 nb_mime_priority_overrides.append(("latex", "image/svg+xml", 15))
 latex_engine = "xelatex"

@@ -16,37 +16,35 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
-# The book tooling (cell reader, #@save tool) lives beside the build engine,
-# with the build folder and the list of books (docs/_ext/layout.py).
-sys.path.insert(0, str(DOCS / "_ext"))
+# The build folder, the books and the paths: the engine's settings (pytest
+# imports d2l_book from the root, see pyproject.toml's pythonpath).
+from d2l_book import settings
 
-import layout  # noqa: E402
-
-BOOKS = tuple(layout.BOOKS)
-BUILD = layout.BUILD
-HTML = BUILD / "html"
+ROOT = settings.ROOT
+DOCS = settings.DOCS
+BOOKS = tuple(settings.BOOKS)
+BUILD = settings.BUILD
+HTML = settings.HTML
 
 
 _build_failure: list[str] = []
 
 
 def run_build(
-    build_dir: Path | None = None, docs: Path = DOCS
+    build_dir: Path | None = None, root: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    """Build both books strictly with ``docs/build.py``, output captured.
+    """Build both books strictly with ``python -m d2l_book build``, output captured.
 
     ``build_dir`` is the build folder (default: the project's, or
-    ``D2L_BUILD_DIR``); give a temporary folder for a side build. ``docs`` is
-    the docs folder to build, a modified copy for instance.
+    ``D2L_BUILD_DIR``); give a temporary folder for a side build. ``root`` is
+    the checkout to build (its docs/ with its engine), a modified copy for instance.
     """
     env = dict(os.environ)
     if build_dir is not None:
         env["D2L_BUILD_DIR"] = str(build_dir)
     return subprocess.run(
-        [sys.executable, str(docs / "build.py")],
-        cwd=ROOT,
+        [sys.executable, "-m", "d2l_book", "build"],
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,

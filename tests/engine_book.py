@@ -47,7 +47,8 @@ def page(title: str, *cells: str) -> str:
 
 
 class SmallBook:
-    """docs/, src/ and the project files copied into ``root``, with its own pages."""
+    """docs/, the engine, src/ and the project files copied into ``root``, with
+    its own pages."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -60,10 +61,12 @@ class SmallBook:
         shutil.copytree(
             DOCS, self.docs, ignore=shutil.ignore_patterns("_build", "*.md")
         )
-        shutil.copytree(
-            ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__")
-        )
-        # What the package's wheel is built from (docs/_ext/package_wheel.py).
+        for name in ("d2l_book", "src"):
+            shutil.copytree(
+                ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        self.engine = root / "d2l_book"
+        # What the package's wheel is built from (d2l_book/package_wheel.py).
         for name in ("pyproject.toml", "README.md"):
             shutil.copyfile(ROOT / name, root / name)
         self.write("index.md", INDEX)
@@ -85,7 +88,10 @@ class SmallBook:
         }
 
     def command(self, *args: str) -> list[str]:
-        return [sys.executable, str(self.docs / "build.py"), *args]
+        """This copy's engine (run in ``root``): ``build ARGS``, or ``serve ...``."""
+        if args[:1] not in (("serve",), ("pdf",), ("save",)):
+            args = ("build", *args)
+        return [sys.executable, "-m", "d2l_book", *args]
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
         return subprocess.Popen(

@@ -13,8 +13,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 from bs4 import BeautifulSoup
 
-from cells import read_code_cells
 from conftest import BOOKS, DOCS, pages
+from d2l_book.cells import read_code_cells
 
 # Pages with code can draw figures: the eight chapters, the appendix on drawing
 # graphs and the API page (the glossary and the home page have no code).

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from cells import read_code_cells
 from conftest import BOOKS, DOCS, ROOT, pages, run_build
+from d2l_book.cells import read_code_cells
 
 pytestmark = pytest.mark.build
 
@@ -21,6 +21,11 @@ FAILING_CELL = (
 def test_an_untagged_error_fails_the_build_naming_the_page(tmp_path: Path) -> None:
     # A throw-away copy with just the home page and one chapter, broken.
     docs = tmp_path / "docs"
+    shutil.copytree(
+        ROOT / "d2l_book",
+        tmp_path / "d2l_book",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copytree(DOCS, docs, ignore=shutil.ignore_patterns("_build", "*.md"))
     for book in BOOKS:
         for name in ("index.md", "data-manipulation.md"):
@@ -30,7 +35,7 @@ def test_an_untagged_error_fails_the_build_naming_the_page(tmp_path: Path) -> No
     shutil.copytree(
         ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__")
     )
-    result = run_build(tmp_path / "build", docs=docs)
+    result = run_build(tmp_path / "build", root=tmp_path)
     assert result.returncode != 0
     assert "docs/en/data-manipulation.md" in result.stderr
     assert "this cell is broken" in result.stderr

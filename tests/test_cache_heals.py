@@ -9,7 +9,6 @@ preview says when a rebuild was killed by a signal.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import sqlite3
@@ -20,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-import exec_cache
-import layout
-from conftest import BOOKS, DOCS
+from conftest import BOOKS
+from d2l_book import settings
+from d2l_book.execution import exec_cache
 from engine_book import SmallBook, page
 
 
@@ -107,12 +106,12 @@ def test_a_checked_notebook_is_not_validated_again_until_it_changes(
 
 
 def test_the_cache_key_covers_the_packages_that_shape_outputs() -> None:
-    inputs = layout.execution_inputs()
+    inputs = settings.execution_inputs()
     for name in ("ipython", "matplotlib-inline", "pillow", "pygments"):
-        assert name in layout.KEY_PACKAGES
+        assert name in settings.KEY_PACKAGES
         assert inputs[name] != "absent", name
         changed = {**inputs, name: inputs[name] + ".post1"}
-        assert layout.execution_key(changed) != layout.execution_key(inputs), name
+        assert settings.execution_key(changed) != settings.execution_key(inputs), name
 
 
 def test_old_caches_are_pruned_keeping_the_newest(tmp_path: Path) -> None:
@@ -164,7 +163,7 @@ def test_a_build_prunes_old_caches_and_stale_temporary_folders(
         assert str(folder) in log
     assert "removed the execution caches of old keys" in log
     left = sorted(p.name for p in old.iterdir())
-    assert left == sorted(["old0", "old1", layout.execution_key()])
+    assert left == sorted(["old0", "old1", settings.execution_key()])
     for folder in kept:
         (folder / "kernel.json").unlink()
         folder.rmdir()
@@ -172,10 +171,7 @@ def test_a_build_prunes_old_caches_and_stale_temporary_folders(
 
 
 def test_a_killed_preview_rebuild_says_so() -> None:
-    spec = importlib.util.spec_from_file_location("preview", DOCS / "preview.py")
-    assert spec is not None and spec.loader is not None
-    preview = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(preview)
+    from d2l_book import serve as preview
 
     def killed() -> int:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -227,7 +223,7 @@ def test_sphinx_alone_drops_a_damaged_notebook_before_myst_nb_reads_it(
     notebook.write_bytes(notebook.read_bytes()[:100])
     book.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)") + "\nMore prose.\n")
     build = book.build_dir
-    command = ["-b", "html", "-d", str(build / "doctrees" / "en")]
+    command = ["-b", "html", "-c", "docs", "-d", str(build / "doctrees" / "en")]
     result = subprocess.run(
         [
             sys.executable,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from csp import policy_for, script_in
+from d2l_book.sphinxext.csp import policy_for, script_in
 from engine_book import SmallBook, page
 
 pytestmark = pytest.mark.build

@@ -1,18 +1,11 @@
-"""Unit tests of the book's Sphinx extensions (docs/_ext)."""
+"""Unit tests of the book's Sphinx extensions (d2l_book/sphinxext)."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from conftest import DOCS
-
-sys.path.insert(0, str(DOCS / "_ext"))
-
-from clean_outputs import clean  # noqa: E402
-
-from bilingual import counterpart_url  # noqa: E402
+from d2l_book.sphinxext.bilingual import counterpart_url
+from d2l_book.sphinxext.clean_outputs import clean
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-import layout
 from conftest import BOOKS
+from d2l_book import settings
 from engine_book import SmallBook, page
 
 
@@ -220,14 +220,20 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
+def _sources(book: SmallBook) -> dict[str, dict[str, bytes]]:
+    return {name: _tree(book.root / name) for name in ("docs", "d2l_book", "src")}
+
+
 def test_plain_sphinx_build_writes_nothing_into_the_sources(book: SmallBook) -> None:
-    sources = {"docs": _tree(book.docs), "src": _tree(book.root / "src")}
+    """``sphinx-build -c docs docs/zh OUT``: the zh book, in Chinese, and no trace."""
+    sources = _sources(book)
     beside = {p.name for p in book.root.iterdir()}  # the book's own files
     env = book.env()
     del env["D2L_BUILD_DIR"]  # the default build folder, docs/_build
     out = book.root / "out"
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", "docs"]
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "docs/en", str(out)],
+        [*command, "docs/zh", str(out)],
         cwd=book.root,
         env=env,
         capture_output=True,
@@ -235,20 +241,25 @@ def test_plain_sphinx_build_writes_nothing_into_the_sources(book: SmallBook) -> 
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "alpha 2" in (out / "alpha.html").read_text(encoding="utf-8")
-    assert {"docs": _tree(book.docs), "src": _tree(book.root / "src")} == sources
+    html = (out / "alpha.html").read_text(encoding="utf-8")
+    assert "alpha 2" in html
+    # The book's settings come from the folder's name: its language and
+    # Sphinx's own interface strings, in Chinese.
+    assert 'lang="zh-CN"' in html and "d2l-prep：预备知识" in html
+    assert "搜索" in html
+    assert _sources(book) == sources
     # Nothing beside the output either (MyST-NB's jupyter_execute included).
     assert {p.name for p in book.root.iterdir()} <= beside | {"out"}
     assert book.leftover_processes() == []
 
 
 def test_a_changed_library_version_changes_the_cache_key() -> None:
-    inputs = layout.execution_inputs()
-    assert set(inputs) == {"python", *layout.KEY_PACKAGES}
-    assert layout.execution_key(inputs) == layout.execution_key(dict(inputs))
+    inputs = settings.execution_inputs()
+    assert set(inputs) == {"python", *settings.KEY_PACKAGES}
+    assert settings.execution_key(inputs) == settings.execution_key(dict(inputs))
     for name in inputs:
         changed = {**inputs, name: inputs[name] + ".post1"}
-        assert layout.execution_key(changed) != layout.execution_key(inputs), name
+        assert settings.execution_key(changed) != settings.execution_key(inputs), name
 
 
 def test_the_cache_key_covers_the_runtime_package_not_the_tooling(
@@ -260,18 +271,18 @@ def test_the_cache_key_covers_the_runtime_package_not_the_tooling(
     rc = tmp_path / "matplotlibrc"
     rc.write_text("figure.dpi: 72\n")
     sources = (package, rc)
-    key = layout.execution_key(sources=sources, root=tmp_path)
+    key = settings.execution_key(sources=sources, root=tmp_path)
     (package / "mod.py").write_text("x = 2\n")
-    assert layout.execution_key(sources=sources, root=tmp_path) != key
-    # The tooling (docs/_ext) is not among the key's sources.
-    assert all("_ext" not in p.parts for p in layout.KEY_SOURCES)
+    assert settings.execution_key(sources=sources, root=tmp_path) != key
+    # The engine (d2l_book) is not among the key's sources.
+    assert all("d2l_book" not in p.parts for p in settings.KEY_SOURCES)
 
 
 def test_the_ipc_default_for_myst_nb_kernels_is_in_place() -> None:
     """kernel_ipc patches jupyter_client's defaults: pin what it relies on."""
     from jupyter_client.manager import AsyncKernelManager, KernelManager
 
-    import kernel_ipc
+    from d2l_book.sphinxext import kernel_ipc
 
     kernel_ipc.use_ipc_transport()
     for cls in (KernelManager, AsyncKernelManager):
@@ -288,7 +299,7 @@ def test_serve_on_a_busy_port_says_so_before_it_builds(book: SmallBook) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", SERVE_PORTS[0]))
         taken.listen()
-        result = book.build("--serve", "en", D2L_SERVE_PORT=str(SERVE_PORTS[0]))
+        result = book.build("serve", "en", D2L_SERVE_PORT=str(SERVE_PORTS[0]))
     assert result.returncode == 1
     assert f"port {SERVE_PORTS[0]} on 127.0.0.1 is busy" in result.stderr
     assert "D2L_SERVE_PORT" in result.stderr, "the message names the setting"
@@ -299,7 +310,7 @@ def test_serve_on_a_busy_port_says_so_before_it_builds(book: SmallBook) -> None:
 def test_sigterm_to_serve_ends_it(book: SmallBook) -> None:
     pytest.importorskip("sphinx_autobuild")
     port = SERVE_PORTS[1]
-    serve = book.start("--serve", "en", D2L_SERVE_PORT=str(port))
+    serve = book.start("serve", "en", D2L_SERVE_PORT=str(port))
     deadline = time.monotonic() + 300  # only keeps a broken serve from hanging
     while serve.poll() is None and time.monotonic() < deadline:
         with socket.socket() as probe:
@@ -320,8 +331,10 @@ def test_a_signal_while_sphinx_renders_stops_both_sphinx_processes(
     started = book.root / "sphinx-started"
     with (book.docs / "conf.py").open("a", encoding="utf-8") as conf:
         conf.write(
+            "\n\n_setup = setup\n"
             "\n\ndef setup(app):  # a Sphinx that hangs while reading\n"
             "    import pathlib, time\n"
+            "    _setup(app)\n"
             f"    pathlib.Path({str(started)!r}).touch()\n"
             "    app.connect('source-read', lambda *args: time.sleep(600))\n"
         )
@@ -344,7 +357,7 @@ def test_each_kernel_gets_its_share_of_the_cores(book: SmallBook) -> None:
 
 
 def test_a_bad_thread_count_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import execute
+    from d2l_book.execution import execute
 
     monkeypatch.setenv("D2L_KERNEL_THREADS", "zero")
     with pytest.raises(ValueError, match="D2L_KERNEL_THREADS must be a positive int"):
@@ -459,7 +472,7 @@ def test_a_stale_or_missing_translation_fails_naming_page_and_string(
 
 
 def test_without_a_cjk_font_the_build_says_what_to_install(book: SmallBook) -> None:
-    source = book.docs / "_ext" / "figure_text.py"
+    source = book.engine / "sphinxext" / "figure_text.py"
     text = source.read_text(encoding="utf-8")
     families = (
         'CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC")'

@@ -1,4 +1,4 @@
-"""The zh drawing of a figure: its table, its words, its font (docs/_ext/figure_text.py).
+"""The zh drawing of a figure: its table, its words, its font (d2l_book/sphinxext/figure_text.py).
 
 The build's use of it (one execution, each book its own figures, failures
 naming the page) is in test_engine.py; here, the parts without a build.
@@ -15,7 +15,7 @@ import pytest
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
-import figure_text
+from d2l_book.sphinxext import figure_text
 
 HEADER = "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n"
 

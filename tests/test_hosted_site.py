@@ -12,8 +12,12 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from csp import add_policy, inline_script_hashes, policy_for
-from hosted_site import DEFAULT_SITE_URL, _accessible_markup, site_url
+from d2l_book.sphinxext.csp import add_policy, inline_script_hashes, policy_for
+from d2l_book.sphinxext.hosted_site import (
+    DEFAULT_SITE_URL,
+    _accessible_markup,
+    site_url,
+)
 
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 

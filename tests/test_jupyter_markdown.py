@@ -1,4 +1,4 @@
-"""MyST prose → Jupyter Markdown (docs/_ext/jupyter_markdown.py), without a build.
+"""MyST prose → Jupyter Markdown (d2l_book/jupyter_markdown.py), without a build.
 
 References are resolved here by a table of targets; on the built site,
 ``tests/test_notebooks.py`` checks the links that Sphinx's resolution gives.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_markdown import Converter, UnsupportedSyntax
+from d2l_book.jupyter_markdown import Converter, UnsupportedSyntax
 
 EXTENSIONS = ["amsmath", "colon_fence", "dollarmath", "deflist"]
 SITE = "https://example.org/en/"

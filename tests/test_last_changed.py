@@ -1,6 +1,6 @@
 """Each page's footer gives the date of its last commit, never the build's time.
 
-docs/_ext/last_changed.py: ``git log -1 --format=%cs -- <page>``; no date for
+d2l_book/sphinxext/last_changed.py: ``git log -1 --format=%cs -- <page>``; no date for
 an uncommitted page, and none (and no error) outside a git checkout.
 """
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from cells import read_code_cells
 from conftest import BOOKS, DOCS, pages
+from d2l_book.cells import read_code_cells
 
 pytestmark = pytest.mark.build
 

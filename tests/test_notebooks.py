@@ -46,16 +46,13 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import BOOKS, DOCS
-from hosted_site import site_url
+from d2l_book.sphinxext.hosted_site import site_url
 from test_browser import _serve
 
 pytestmark = pytest.mark.build
 
-sys.path.insert(0, str(DOCS))
-import build  # noqa: E402 (docs/build.py: where the zips go)
-
-import notebooks  # noqa: E402
-import package_wheel  # noqa: E402
+from d2l_book import build, package_wheel  # build: where the zips go
+from d2l_book.sphinxext import notebooks
 
 # MyST that must not reach a notebook's Markdown.
 _MYST = re.compile(

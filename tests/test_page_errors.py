@@ -7,7 +7,6 @@ which page, which line and what is wrong, and exit non-zero.
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
@@ -63,9 +62,9 @@ def test_the_save_tool_names_the_broken_page(
     (book.docs / "en" / "alpha.md").write_text(
         "#@save would be here\n" + BROKEN[name][0], encoding="utf-8"
     )
-    save = book.docs / "_ext" / "save.py"
     result = subprocess.run(
-        [sys.executable, str(save), "--check", "--root", str(book.root)],
+        book.command("save", "--check", "--root", str(book.root)),
+        cwd=book.root,
         capture_output=True,
         text=True,
         check=False,

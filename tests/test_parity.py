@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from cells import read_code_cells
 from conftest import DOCS, pages
+from d2l_book.cells import read_code_cells
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
@@ -68,7 +68,7 @@ def without_figure_text(matter: str) -> str:
     """Front matter without its ``figure_text:`` block (the zh page's own key).
 
     The zh page's figures are drawn again with the strings of that table
-    (docs/_ext/figure_text.py); the en page has no such key.
+    (d2l_book/sphinxext/figure_text.py); the en page has no such key.
     """
     lines = matter.splitlines(keepends=True)
     kept, inside = [], False

@@ -1,4 +1,4 @@
-"""The print editions: one PDF per book, built by ``docs/pdf.py`` (``nox -s pdf``)."""
+"""The print editions: one PDF per book, built by ``python -m d2l_book pdf`` (``nox -s pdf``)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def built_pdfs(built_site: Path) -> dict[str, PdfReader]:
         if _failure:
             pytest.fail(_failure[0])
         result = subprocess.run(
-            [sys.executable, str(DOCS / "pdf.py")],
+            [sys.executable, "-m", "d2l_book", "pdf"],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -1,7 +1,7 @@
 """The print edition loses nothing silently (issue 19 §7), on a small book.
 
 An emoji is printed (Symbola, through xeCJK's fallback); a character no font
-has, or a LaTeX error, fails ``docs/pdf.py`` with LaTeX's own message and the
+has, or a LaTeX error, fails ``python -m d2l_book pdf`` with LaTeX's own message and the
 page (and the page's line), not latexmk's boilerplate. One small book is
 executed once for the module; each test only changes a prose line, which the
 execution cache does not see, so no kernel starts again.
@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 from pypdf import PdfReader
@@ -49,7 +48,7 @@ def print_with(
     line = text.splitlines().index(prose) + 1
     try:
         run = subprocess.run(
-            [sys.executable, str(book.docs / "pdf.py"), "en"],
+            book.command("pdf", "en"),
             env=book.env(),
             cwd=book.root,
             capture_output=True,

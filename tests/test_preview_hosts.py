@@ -8,18 +8,12 @@ book is served.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import DOCS
-
-_spec = importlib.util.spec_from_file_location("preview", DOCS / "preview.py")
-assert _spec is not None and _spec.loader is not None
-preview_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(preview_module)
+from d2l_book import serve, serve_app
 
 PORT = 8123
 
@@ -66,10 +60,10 @@ def _call(app: Any, kind: str, headers: dict[str, str]) -> list[dict[str, Any]]:
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
     (tmp_path / "index.html").write_text("<html><head></head><body>page</body></html>")
-    preview = preview_module.Preview(
+    preview = serve.Preview(
         "en", rebuild=lambda: 0, command=[], fork=False, on_signal=None
     )
-    return preview_module.make_app(preview, tmp_path, PORT)
+    return serve_app.make_app(preview, tmp_path, PORT)
 
 
 def _status(sent: list[dict[str, Any]]) -> int:

@@ -1,7 +1,7 @@
 """The print editions: linked only while in the site, kept only while current.
 
 ``nox -s pdf`` copies each book's PDF into the site's ``pdf/`` folder with a
-record of its sources (docs/_ext/print_editions.py); the pages link a PDF only
+record of its sources (d2l_book/print_editions.py); the pages link a PDF only
 while the site holds it, and a build after a change to its sources removes it.
 """
 

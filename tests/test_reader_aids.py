@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from bilingual import repo_links
 from conftest import BOOKS, DOCS
-from glossary_tips import first_sentence
-from layout import repo_url
-
-sys.path.insert(0, str(DOCS))
-from build import missing_pdfs  # noqa: E402 (docs/build.py)
+from d2l_book.build import missing_pdfs
+from d2l_book.settings import repo_url
+from d2l_book.sphinxext.bilingual import repo_links
+from d2l_book.sphinxext.glossary_tips import first_sentence
 
 
 def soup(path: Path) -> BeautifulSoup:

@@ -1,4 +1,4 @@
-"""Each kernel is confined (docs/_ext/sandbox.py) and limited (D2L_* settings).
+"""Each kernel is confined (d2l_book/execution/sandbox.py) and limited (D2L_* settings).
 
 A cell may write only in its working folder (also its ``TMPDIR``) and the
 folders the build gives it; a write elsewhere fails the build naming the page,
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-import layout
-import sandbox
+from d2l_book import settings
+from d2l_book.execution import sandbox
 from engine_book import HEADER, SmallBook, page
 
 confined = pytest.mark.skipif(not sandbox.abi(), reason="no Landlock here")
@@ -138,8 +138,8 @@ def test_a_page_sets_its_own_timeout(book: SmallBook) -> None:
 @pytest.mark.parametrize(
     ("name", "read"),
     [
-        ("D2L_CELL_TIMEOUT", layout.cell_timeout),
-        ("D2L_KERNEL_MEMORY", layout.kernel_memory),
+        ("D2L_CELL_TIMEOUT", settings.cell_timeout),
+        ("D2L_KERNEL_MEMORY", settings.kernel_memory),
     ],
 )
 @pytest.mark.parametrize("bad", ["zero", "0", "-3", "inf"])
@@ -153,15 +153,16 @@ def test_a_bad_limit_setting_is_refused_by_name(
     assert read() > 0  # type: ignore[operator]
 
 
-def test_every_setting_is_read_in_layout_only() -> None:
-    """``docs/_ext/layout.py`` is the one place a D2L_* variable is read."""
+def test_every_setting_is_read_in_settings_only() -> None:
+    """``d2l_book/settings.py`` is the one place a D2L_* variable is read."""
     pattern = re.compile(r"environ(?:\.get)?[\[(]\s*[\"']D2L_|getenv\([\"']D2L_")
     readers = [
-        path.relative_to(layout.DOCS).as_posix()
-        for path in sorted(layout.DOCS.rglob("*.py"))
+        path.relative_to(settings.ROOT).as_posix()
+        for folder in (settings.DOCS, settings.ROOT / "d2l_book")
+        for path in sorted(folder.rglob("*.py"))
         if "_build" not in path.parts and pattern.search(path.read_text("utf-8"))
     ]
-    assert readers == ["_ext/layout.py"]
+    assert readers == ["d2l_book/settings.py"]
 
 
 def test_without_landlock_the_build_says_once_that_cells_are_free(

@@ -29,14 +29,14 @@ WAIT_MS = 90_000
 
 
 class Preview:
-    """``build.py --serve en`` on a small book, its output in a log file."""
+    """``python -m d2l_book serve en`` on a small book, its output in a log file."""
 
     def __init__(self, book: SmallBook, executor: str = "") -> None:
         self.book = book
         self.log = book.root / "serve.log"
         with self.log.open("w", encoding="utf-8") as out:
             self.process = subprocess.Popen(
-                book.command("--serve", "en"),
+                book.command("serve", "en"),
                 env=book.env(D2L_SERVE_PORT=str(PORT), D2L_EXECUTOR=executor),
                 cwd=book.root,
                 stdout=out,

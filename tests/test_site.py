@@ -13,10 +13,10 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from cells import read_code_cells
 from conftest import BOOKS, BUILD, DOCS, ROOT, pages
-from figure_text import english_words
-from hosted_site import site_url
+from d2l_book.cells import read_code_cells
+from d2l_book.sphinxext.figure_text import english_words
+from d2l_book.sphinxext.hosted_site import site_url
 
 pytestmark = pytest.mark.build
 

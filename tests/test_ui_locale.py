@@ -1,4 +1,4 @@
-"""The interface catalogue (docs/_ext/ui_locale.py, docs/_ext/api_origin.py)."""
+"""The interface catalogue (d2l_book/sphinxext/ui_locale.py, d2l_book/sphinxext/api_origin.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import gettext
 import json
 from pathlib import Path
 
-import api_origin
-import ui_locale
 from conftest import DOCS
+from d2l_book.sphinxext import api_origin, ui_locale
 
 
 def test_prepare_compiles_into_the_target_only(tmp_path: Path) -> None:

@@ -52,15 +52,11 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
+from d2l_book.cells import read_code_cells
+from d2l_book.settings import BOOKS
+from tools.bench_serve import engine, serve_rows
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-sys.path.insert(0, str(ROOT / "tools"))
-
-from bench_serve import serve_rows  # noqa: E402
-
-from cells import read_code_cells  # noqa: E402
-from layout import BOOKS  # noqa: E402
 
 PAGE_BUDGET = 400 * 1024
 IMPORT_BUDGET = 0.050
@@ -84,8 +80,8 @@ def best_of(cmd: list[str], runs: int) -> float:
 
 
 def copy_sources(target: Path) -> Path:
-    """A throw-away copy of what the build reads: docs/ (no _build), src/ and
-    the files the notebooks' wheel is built from."""
+    """A throw-away copy of what the build reads: docs/ (no _build), the
+    engine, src/ and the files the notebooks' wheel is built from."""
     target.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         if (ROOT / name).is_file():
@@ -93,9 +89,10 @@ def copy_sources(target: Path) -> Path:
     shutil.copytree(
         ROOT / "docs", target / "docs", ignore=shutil.ignore_patterns("_build")
     )
-    shutil.copytree(
-        ROOT / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for name in ("d2l_book", "src"):
+        shutil.copytree(
+            ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
     return target
 
 
@@ -208,6 +205,7 @@ def plain_myst_nb(tmp: Path, repo: Path) -> float:
     for book in BOOKS:
         out = tmp / "anchor" / "html" / book
         cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q"]
+        cmd += ["-c", str(repo / "docs")]
         total += timed([*cmd, str(repo / "docs" / book), str(out)], env)[0]
     return total
 
@@ -269,7 +267,7 @@ def measure_builds(py: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
         repo = copy_sources(Path(tmp) / "repo")
         env = {**os.environ, "D2L_BUILD_DIR": str(Path(tmp) / "build")}
-        build = [py, str(repo / "docs" / "build.py")]
+        build, env = engine(py, repo, env, "build")
         m["cold"], m["cold_peak"] = timed_with_memory(build, env)
         m["noop"], _ = timed(build, env)
         # The same cold build with every kernel using all cores (the old way).
@@ -285,7 +283,7 @@ def measure_builds(py: str) -> dict[str, Any]:
         m["copies"] = make_tenfold(big / "docs")
         big_env = {**os.environ, "D2L_BUILD_DIR": str(Path(tmp) / "big-build")}
         m["tenfold"], m["tenfold_peak"] = timed_with_memory(
-            [py, str(big / "docs" / "build.py")], big_env
+            *engine(py, big, big_env, "build")
         )
     return m
 
@@ -295,7 +293,7 @@ def print_anchor(py: str) -> int:
     with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
         repo = copy_sources(Path(tmp) / "repo")
         env = {**os.environ, "D2L_BUILD_DIR": str(Path(tmp) / "build")}
-        cold, _ = timed([py, str(repo / "docs" / "build.py")], env)
+        cold, _ = timed(*engine(py, repo, env, "build"))
         anchor = plain_myst_nb(Path(tmp), repo)
     verdict = "ok" if cold / anchor <= ANCHOR_RATIO else "MISSED"
     print(f"cold build {cold:.1f} s, plain MyST-NB {anchor:.1f} s")

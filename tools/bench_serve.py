@@ -30,6 +30,13 @@ STARTUP_LIMIT = 600.0
 EDIT_LIMIT = 120.0
 
 
+def engine(
+    py: str, repo: Path, env: dict[str, str], *args: str
+) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that run ``repo``'s copy of the engine."""
+    return [py, "-m", "d2l_book", *args], {**env, "PYTHONPATH": str(repo)}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -84,8 +91,9 @@ def measure_serve(py: str, repo: Path) -> dict[str, float]:
         port = free_port()
         env = {**os.environ, "D2L_BUILD_DIR": str(build), "D2L_SERVE_PORT": str(port)}
         with log.open("wb") as out:
+            command, env = engine(py, repo, env, "serve", "en")
             server = subprocess.Popen(
-                [py, str(repo / "docs" / "build.py"), "--serve", "en"],
+                command,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -4,7 +4,7 @@ A page's code may write only in
 
 - its working folder (the kernel's current folder, also its ``TMPDIR``),
 - its kernel's private connection folder (connection file, IPC sockets),
-- the build's kernel home, ``_build/kernel-home`` (``layout.KERNEL_HOME``):
+- the build's kernel home, ``_build/kernel-home`` (``settings.KERNEL_HOME``):
   Matplotlib's and IPython's settings and caches and ``XDG_CACHE_HOME``,
 - ``/dev/null``.
 
@@ -185,17 +185,17 @@ def enter(folder: str, home: str, writable: Sequence[str], memory_gib: float) ->
 
 def enter_kernel(folder: str, private: str) -> None:
     """:func:`enter` with the build's folders and memory setting (in the kernel)."""
-    import layout
+    from d2l_book import settings
 
-    enter(folder, str(layout.KERNEL_HOME), [private], layout.kernel_memory())
+    enter(folder, str(settings.KERNEL_HOME), [private], settings.kernel_memory())
 
 
 def confine_launched(km: Any, folder: str, private: str) -> None:
     """Make jupyter_client start the kernel of ``km`` through :func:`main`."""
-    import layout
+    from d2l_book import settings
 
     spec = km.kernel_spec  # a fresh copy for this manager: changing it is local
-    home, memory = str(layout.KERNEL_HOME), layout.kernel_memory()
+    home, memory = str(settings.KERNEL_HOME), settings.kernel_memory()
     spec.argv = launch_command(spec.argv, folder, home, [private], memory)
 
 

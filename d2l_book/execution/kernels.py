@@ -31,18 +31,16 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
-import layout
-import sandbox
-from layout import STOP_GRACE
+from d2l_book import processes, settings
+from d2l_book.execution import sandbox
 
-_POLL = 0.02
 # Environment variables that cap the thread pools of the numeric libraries.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def use_fork() -> bool:
     """True where kernels are forked: Linux, unless ``D2L_EXECUTOR=launch``."""
-    if layout.executor() == "launch":
+    if settings.executor() == "launch":
         return False
     return hasattr(os, "fork") and sys.platform.startswith("linux")
 
@@ -239,11 +237,7 @@ class ForkedKernelManager(AsyncKernelManager):
         """
         try:
             if self.pid is not None:
-                self._signal_group(signal.SIGTERM)
-                waited = 0.0
-                while not self._exited() and waited < STOP_GRACE:
-                    await asyncio.sleep(_POLL)
-                    waited += _POLL
+                await processes.stop_gracefully_async(self._signal_group, self._exited)
         finally:
             self.kill_now()
 

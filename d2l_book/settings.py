@@ -1,7 +1,7 @@
 """The build's settings: where it lives, the books, the cache key, the limits.
 
-The one place these are defined: ``docs/conf.py``, ``docs/build.py``, the
-extensions and the tests import them from here, and every ``D2L_*``
+The one place these are defined: ``docs/conf.py``, the engine
+(``d2l_book``), its Sphinx extensions and the tests import them from here, and every ``D2L_*``
 environment variable is read here (a bad value fails naming the variable):
 
 - ``D2L_BUILD_DIR``: the build folder (default ``docs/_build``);
@@ -24,10 +24,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parents[1]
-ROOT = DOCS.parent
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"  # the books' sources: content only
 # All build state lives here; D2L_BUILD_DIR moves it (e.g. for a side build).
 BUILD = Path(os.environ.get("D2L_BUILD_DIR", DOCS / "_build")).resolve()
+HTML = BUILD / "html"  # the site: both books, the landing page, the downloads
 
 
 def repo_url(value: str | None = None) -> str:
@@ -46,10 +47,44 @@ def repo_url(value: str | None = None) -> str:
 
 REPO_URL = repo_url()
 
+# The MyST syntax extensions the pages use (conf.py, and the execution step,
+# which reads the pages as MyST-NB does).
+MYST_EXTENSIONS = ["amsmath", "colon_fence", "dollarmath", "deflist"]
+
+
+def set_kernel_environment() -> None:
+    """The environment every kernel inherits, set in this process.
+
+    The book's figures get a fixed SVG hash salt, no timestamps and a
+    transparent background (``docs/matplotlibrc``); Matplotlib stamps SVG
+    figures with ``SOURCE_DATE_EPOCH`` instead of "now" (Sphinx ignores the
+    value 0, so the copyright line is left alone).
+    """
+    os.environ["MATPLOTLIBRC"] = str(DOCS / "matplotlibrc")
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+
+
 # Both books, for the builder, the switcher and <link rel="alternate" hreflang>.
 BOOKS: dict[str, dict[str, str]] = {
     "en": {"language": "en", "hreflang": "en", "title": "d2l-prep: Preliminaries"},
     "zh": {"language": "zh_CN", "hreflang": "zh-CN", "title": "d2l-prep：预备知识"},
+}
+
+# -- What each book says in its own language (besides its pages) --
+# The authors as each book names them (footer and title page), and the
+# copyright line's separator.
+AUTHORS = {"en": "The d2l-prep authors", "zh": "d2l-prep 作者"}
+COPYRIGHT_YEAR = "2026"
+COMMA = {"en": ", ", "zh": "，"}
+# MyST-NB's buttons on a folded #@save cell: (show, hide).
+CODE_PROMPTS = {
+    "en": ("Show the complete definition (saved in d2l_prep)", "Hide the complete definition"),
+    "zh": ("显示完整定义（保存在 d2l_prep 包中）", "隐藏完整定义"),
+}  # fmt: skip
+# The links to where the book lives (D2L_REPO_URL), in each book's language.
+REPO_LABELS = {
+    "en": {"edit": "Edit this page", "report": "Report a problem", "repo": "Source"},
+    "zh": {"edit": "编辑此页", "report": "报告问题", "repo": "源代码"},
 }
 
 # Seconds a kernel, a Sphinx process or a preview's rebuild gets to exit after
@@ -106,7 +141,7 @@ def execution_cache(build: Path = BUILD) -> Path:
     return build / ".jupyter_cache" / execution_key()
 
 
-# -- Limits and confinement of the kernels (enforced by docs/_ext/sandbox.py) --
+# -- Limits and confinement of the kernels (enforced by execution/sandbox.py) --
 # Every setting is read here, when it is needed, so that a bad value fails
 # with a message naming the variable.
 

@@ -6,7 +6,7 @@
   and graph figures, and heading levels for the sidebar captions (axe-core rules
   ``scrollable-region-focusable`` and ``aria-required-attr``), and a 404 page
   (rendered by sphinx-notfound-page) that links both books.
-- :func:`finish_site`, called by ``docs/build.py`` once both books are built:
+- :func:`finish_site`, called by ``d2l_book/build.py`` once both books are built:
   ``sitemap.xml`` and ``404.html`` at the site root, and the CSP of the root pages.
 
 Why not sphinx-sitemap: it writes one sitemap per Sphinx process into that
@@ -30,8 +30,8 @@ from xml.etree import ElementTree
 
 from sphinx.application import Sphinx
 
-import layout
-from csp import add_policy
+from d2l_book import settings
+from d2l_book.sphinxext.csp import add_policy
 
 # The address of a local preview: python -m http.server -d docs/_build/html 8000
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
@@ -44,7 +44,7 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 def site_url() -> str:
     """The site's address, ending in ``/``: ``$D2L_SITE_URL`` or the default."""
-    url = layout.site_url() or DEFAULT_SITE_URL
+    url = settings.site_url() or DEFAULT_SITE_URL
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ValueError(f"D2L_SITE_URL must be an absolute http(s) URL, got {url!r}")

@@ -43,7 +43,9 @@ from sphinx.application import Sphinx
 from sphinx.jinja2glue import BuiltinTemplateLoader
 from sphinx.locale import get_translation
 
-CATALOGUES = Path(__file__).resolve().parents[1] / "locales"
+from d2l_book.settings import DOCS
+
+CATALOGUES = DOCS / "locales"
 _JS_CATALOGUE = re.compile(
     r"Documentation\.addTranslations\((?P<json>.*)\);?\s*$", re.S
 )

@@ -1,9 +1,8 @@
-"""Build both books into ``docs/_build/html`` (or serve one of them live).
+"""Build both books into ``docs/_build/html``.
 
-    python docs/build.py                  strict build of en and zh + landing page
-    python docs/build.py --serve zh       live preview of the Chinese book (preview.py)
-    python docs/build.py --execute-only   only fill the execution cache
-    python docs/build.py --keep-going     execute every page even after a failure
+    python -m d2l_book build                  strict build of en and zh + landing page
+    python -m d2l_book build --execute-only   only fill the execution cache
+    python -m d2l_book build --keep-going     execute every page even after a failure
 
 All build state lives under ``docs/_build``: deleting it gives a cold build.
 
@@ -24,54 +23,22 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
-
-import print_editions  # noqa: E402
-from preview import die_with_parent, stop_process_groups  # noqa: E402
-
-import package_wheel  # noqa: E402
-from cells import PageError  # noqa: E402
-from execute import Interrupted  # noqa: E402
-from layout import BOOKS, BUILD, DOCS, STOP_GRACE, serve_port  # noqa: E402
-
-HTML = BUILD / "html"
-# Sphinx, the theme and the extensions both books load: imported once here.
-SPHINX_PRELOAD = (
-    "myst_nb.sphinx_ext",
-    "furo",
-    "sphinx_design.extension",
-    "sphinx_copybutton",
-    "sphinx.builders.html",
-    "sphinx.ext.autodoc",
-    "sphinx.ext.napoleon",
-    "sphinx.ext.mathjax",
-)
+from d2l_book import package_wheel, print_editions
+from d2l_book.cells import PageError
+from d2l_book.execution.execute import Interrupted
+from d2l_book.render import _render, _shown
+from d2l_book.settings import BOOKS, BUILD, DOCS, HTML
 
 
-def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+def raise_interrupted(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
-
-
-def sphinx_args(book: str) -> list[str]:
-    """Sphinx's arguments for one book (the build and the live preview)."""
-    return [
-        "-b",
-        "html",
-        "-W",
-        "--keep-going",
-        "-d",
-        str(BUILD / "doctrees" / book),
-        str(DOCS / book),
-        str(HTML / book),
-    ]
 
 
 def write_landing_page() -> None:
@@ -106,7 +73,7 @@ def build_lock() -> Iterator[None]:
 
 def check_books(books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
     """Problems that make the books differ: a missing twin, a differing code cell."""
-    from cells import parse_code_cells
+    from d2l_book.cells import parse_code_cells
 
     folders = [DOCS / book for book in BOOKS if (DOCS / book).is_dir()]
     if len(folders) < 2 or not set(books) & set(BOOKS):
@@ -156,7 +123,7 @@ def execute_books(
     unknown = sorted(set(books) - set(BOOKS))
     if unknown or not books:
         raise ValueError(f"books must be among {tuple(BOOKS)}, got {list(books)}")
-    import execute
+    from d2l_book.execution import execute
 
     problems = check_books(books)
     if problems:
@@ -176,7 +143,7 @@ def execute_books(
 
 def sweep_temporary_folders() -> None:
     """Remove (and name) the kernels' temporary folders of builds that were killed."""
-    import kernels
+    from d2l_book.execution import kernels
 
     removed = kernels.sweep_stale_folders()
     if removed:
@@ -185,117 +152,6 @@ def sweep_temporary_folders() -> None:
             *map(str, removed),
             sep="\n  ",
         )
-
-
-def _sphinx_child(book: str, log: Path) -> None:
-    """In a forked child: build one book with Sphinx, then leave at once."""
-    import sphinx.cmd.build
-
-    code = 1
-    try:
-        os.setpgid(0, 0)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_DFL)
-        die_with_parent(signal.SIGKILL)
-        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        code = sphinx.cmd.build.build_main(sphinx_args(book))
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-
-
-# Lines of a Sphinx log that the screen shows: warnings, errors, the verdict.
-_SAID = ("WARNING:", "ERROR:", "CRITICAL:", "build succeeded", "build finished with")
-
-
-def _reported(codes: dict[str, int]) -> int:
-    """Say how each book's render went; the first non-zero status, else 0.
-
-    The screen gets one line per book that built cleanly, then the warnings
-    and errors of the others (the last thing on screen); Sphinx's whole log
-    (configuration, progress, each image) stays in ``_build/sphinx-<book>.log``.
-    """
-    failed = {book: code for book, code in codes.items() if code}
-    for book in sorted(codes, key=lambda book: book in failed):
-        log = BUILD / f"sphinx-{book}.log"
-        lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-        said = [line for line in lines if any(mark in line for mark in _SAID)]
-        if book in failed and not any(s.startswith("build") for s in said):
-            said = lines[-30:]  # Sphinx stopped early: its last words say why
-        for line in said if book in failed else said[-1:]:
-            print(f"{book}: {line}" if line.startswith("build") else line)
-        if book in failed:
-            print(
-                f"build of the {book!r} book failed (log: {_shown(log)})",
-                file=sys.stderr,
-            )
-    return next(iter(failed.values()), 0)
-
-
-def _shown(path: Path) -> str:
-    with contextlib.suppress(ValueError):
-        return path.relative_to(Path.cwd()).as_posix()
-    return str(path)
-
-
-def _render(books: tuple[str, ...]) -> int:
-    """Run Sphinx for each book at once, in processes forked from this one.
-
-    Sphinx and its extensions are imported once, here; each child builds one
-    book and writes its log to ``_build/sphinx-<book>.log``, printed after.
-    Where ``os.fork`` is unavailable or unsafe, :func:`_render_launched`.
-    """
-    import importlib
-
-    import kernels
-
-    if not kernels.use_fork():
-        return _render_launched(books)
-    for name in SPHINX_PRELOAD:
-        importlib.import_module(name)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    children: dict[str, int] = {}
-    try:
-        for book in books:
-            pid = os.fork()
-            if pid == 0:
-                _sphinx_child(book, BUILD / f"sphinx-{book}.log")
-            with contextlib.suppress(OSError):
-                os.setpgid(pid, pid)
-            children[book] = pid
-        codes = {}
-        for book, pid in list(children.items()):
-            codes[book] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-            del children[book]
-        return _reported(codes)
-    finally:
-        stop_process_groups(list(children.values()))
-
-
-def _render_launched(books: tuple[str, ...]) -> int:
-    """Run ``python -m sphinx`` for each book at once (no fork: any platform)."""
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        for book in books:
-            with (BUILD / f"sphinx-{book}.log").open("wb") as log:
-                command = [sys.executable, "-m", "sphinx", "build", *sphinx_args(book)]
-                processes[book] = subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT
-                )
-        return _reported({book: process.wait() for book, process in processes.items()})
-    finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=STOP_GRACE)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
 
 
 def build(books: tuple[str, ...], keep_going: bool = False) -> int:
@@ -312,7 +168,8 @@ def build(books: tuple[str, ...], keep_going: bool = False) -> int:
         publish_downloads(books, wheel)
         prune_site(books, {wheel.name})
         print_editions.show_links(HTML)  # no link to a PDF the site lacks
-        from hosted_site import finish_site  # noqa: PLC0415 (sitemap, 404, CSP)
+        # The sitemap, the 404 page and the CSP of every page.
+        from d2l_book.sphinxext.hosted_site import finish_site  # noqa: PLC0415
 
         finish_site(HTML, books)
         prune_build_state()
@@ -353,7 +210,7 @@ def notebooks_zip(book: str) -> Path:
 
 def publish_downloads(books: tuple[str, ...], wheel: Path) -> None:
     """The package's wheel in ``packages/``, each book's notebooks as a zip."""
-    import notebooks
+    from d2l_book.sphinxext import notebooks
 
     package_wheel.publish(wheel, HTML)
     for book in books:
@@ -362,7 +219,7 @@ def publish_downloads(books: tuple[str, ...], wheel: Path) -> None:
 
 def prune_site(books: tuple[str, ...], packages: set[str] | None = None) -> None:
     """Remove (and name) what no cold build of the sources would have written."""
-    import site_files
+    from d2l_book import site_files
 
     sources = {book: {p.stem for p in (DOCS / book).glob("*.md")} for book in books}
     landing = {p.name for p in (DOCS / "_landing").iterdir()}
@@ -383,7 +240,7 @@ def prune_site(books: tuple[str, ...], packages: set[str] | None = None) -> None
 
 def prune_build_state() -> None:
     """Drop the build state no page of either book needs any more."""
-    import notebooks
+    from d2l_book.sphinxext import notebooks
 
     pages = sorted(p for book in BOOKS for p in (DOCS / book).glob("*.md"))
     notebooks.prune(BUILD, [p.read_text(encoding="utf-8") for p in pages])
@@ -393,8 +250,8 @@ def prune_build_state() -> None:
 
 def prune_caches() -> None:
     """Remove (and name) the execution caches of old keys but the newest few."""
-    import exec_cache
-    from layout import execution_cache
+    from d2l_book.execution import exec_cache
+    from d2l_book.settings import execution_cache
 
     current = execution_cache(BUILD)
     removed = exec_cache.prune_caches(current.parent, current)
@@ -419,23 +276,6 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def _rebuild(book: str) -> int:
-    """One rebuild of the live preview, in a child of the serving process.
-
-    It holds the build lock throughout, so a build started meanwhile waits;
-    Sphinx gets the default signal actions (it would report our exception).
-    """
-    import sphinx.cmd.build
-
-    _LOCKS.clear()  # the serving process's lock object: filelock wants a new one
-    with build_lock():
-        if not execute_books((book,), preview=True):
-            return 1
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_DFL)
-        return sphinx.cmd.build.build_main(sphinx_args(book))
-
-
 def _first_build(book: str) -> None:
     """Execute and render ``book`` before serving it; a failure is only said."""
     with build_lock():
@@ -451,74 +291,39 @@ def _first_build(book: str) -> None:
             )
 
 
-def serve(book: str, port: int) -> int:
-    """Live preview of one book: each edit is executed warm, then rendered.
-
-    The serving process imports Sphinx and the kernels' libraries once; each
-    rebuild is forked from it (see ``preview.py``).  A change to Python code
-    restarts it, as a new process in this one's place.
-    """
-    import preview
-
-    import kernels
-
-    if not port_is_free(port):
-        print(
-            f"port {port} on 127.0.0.1 is busy (another serve?); choose another"
-            f" with D2L_SERVE_PORT, e.g. D2L_SERVE_PORT={port + 1} nox -s serve",
-            file=sys.stderr,
-        )
-        return 1
-    _first_build(book)
-    fork = kernels.use_fork()
-    if fork:
-        kernels.preload()
-    script = str(Path(__file__).resolve())
-    command = [sys.executable, script, "--rebuild", book]
-    live = preview.Preview(
-        book, lambda: _rebuild(book), command, fork, _raise_interrupted
-    )
-    if not preview.serve(live, port):
-        return 0
-    sys.stdout.flush()
-    again = [sys.executable, script, "--serve", book]
-    if os.name != "posix":  # Windows' execv starts a new process and returns
-        return subprocess.call(again)
-    os.execv(sys.executable, again)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", choices=BOOKS, help="live preview of one book")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``build``'s options: the books, ``--execute-only``, ``--keep-going``."""
     parser.add_argument(
         "--execute-only", action="store_true", help="only fill the execution cache"
     )
-    # One rebuild of the live preview, where it cannot fork (preview.py).
-    parser.add_argument("--rebuild", choices=BOOKS, help=argparse.SUPPRESS)
     parser.add_argument(
         "--keep-going",
         action="store_true",
         help="execute every page, even after a failure",
     )
     parser.add_argument(
-        "books", nargs="*", help=f"books to build (default: {tuple(BOOKS)})"
+        "books", nargs="*", type=book, help=f"books to build (default: {tuple(BOOKS)})"
     )
-    args = parser.parse_args(argv)
-    unknown = sorted(set(args.books) - set(BOOKS))
-    if unknown:
-        parser.error(f"books must be among {tuple(BOOKS)}, got {unknown}")
-    books = tuple(args.books) or tuple(BOOKS)
+
+
+def book(name: str) -> str:
+    """A book's name, checked (argparse's ``type`` for a book argument)."""
+    if name not in BOOKS:
+        raise argparse.ArgumentTypeError(f"books are {tuple(BOOKS)}, got {name!r}")
+    return name
+
+
+def run_stoppable(action: Callable[[], int]) -> int:
+    """Run ``action`` with SIGINT and SIGTERM raising :class:`Interrupted`.
+
+    A stop ends it with status 128 + the signal's number, a page that cannot
+    be read with status 1 and one line saying where.
+    """
     previous: dict[signal.Signals, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, _raise_interrupted)
+        previous[signum] = signal.signal(signum, raise_interrupted)
     try:
-        if args.serve:
-            return serve(args.serve, serve_port())
-        if args.rebuild:
-            return _rebuild(args.rebuild)
-        if args.execute_only:
-            return 0 if execute_books(books, args.keep_going) else 1
-        return build(books, args.keep_going)
+        return action()
     except Interrupted as stop:
         print(f"build stopped by {stop}", file=sys.stderr)
         return 128 + stop.signum
@@ -530,5 +335,9 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signum, handler)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def main(args: argparse.Namespace) -> int:
+    """``python -m d2l_book build [BOOK...]``."""
+    books = tuple(args.books) or tuple(BOOKS)
+    if args.execute_only:
+        return run_stoppable(lambda: 0 if execute_books(books, args.keep_going) else 1)
+    return run_stoppable(lambda: build(books, args.keep_going))

@@ -21,7 +21,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from layout import ROOT
+from d2l_book.settings import ROOT
 
 # What the wheel is made of (besides the package's folder).
 SOURCE_FILES = ("pyproject.toml", "README.md")

@@ -13,7 +13,7 @@ Folded definitions (``hide-input``) and solution cells open folded in
 JupyterLab and VS Code (``jupyter.source_hidden``).  The page's top-of-page
 buttons link the notebook; :func:`write_zip` packs a book's notebooks.
 
-Reading a page into a notebook is not free, and ``docs/build.py`` has already
+Reading a page into a notebook is not free, and ``d2l_book/build.py`` has already
 read every page to look it up in the execution cache; it stores the
 notebooks in ``_build/notebooks/``, keyed by the page's text, where both
 books' Sphinx processes find them.
@@ -36,9 +36,9 @@ import nbformat
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from cells import PageError
-from hosted_site import site_url
-from layout import BUILD, repo_url
+from d2l_book.cells import PageError
+from d2l_book.settings import BUILD, repo_url
+from d2l_book.sphinxext.hosted_site import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def _resolver(
 
 
 def _converter(app: Sphinx, pagename: str) -> Callable[[str], str]:
-    from jupyter_markdown import Converter, UnsupportedSyntax  # noqa: PLC0415
+    from d2l_book.jupyter_markdown import Converter, UnsupportedSyntax  # noqa: PLC0415
 
     book = app.config.bilingual_book
     converter = Converter(
@@ -327,7 +327,7 @@ def _page_context(
     stored = store(build_dir, text, lambda: read_page(source, text, extensions))
     if not stored:
         return
-    from package_wheel import wheel_name  # noqa: PLC0415
+    from d2l_book.package_wheel import wheel_name  # noqa: PLC0415
 
     extra, unknown = requirements(nbformat.reads(stored, as_version=4))  # type: ignore[no-untyped-call]
     for module in unknown:
@@ -347,7 +347,7 @@ def _page_context(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # The build folder (set in docs/conf.py from docs/_ext/layout.py), not a
+    # The build folder (set in docs/conf.py from d2l_book/settings.py), not a
     # guess from the doctree folder: a plain ``sphinx-build`` with any output
     # folder keeps its notebooks in the build tree, never in the sources.
     app.add_config_value("d2l_build_dir", str(BUILD), "env", str)

@@ -1,4 +1,4 @@
-"""The live preview of one book (``nox -s serve``, ``build.py --serve``).
+"""The live preview of one book (``nox -s serve``, ``python -m d2l_book serve``).
 
 sphinx-autobuild runs each rebuild as new processes (the pre-build step, then
 ``python -m sphinx``), each of which imports Sphinx, MyST-NB, Matplotlib and
@@ -21,6 +21,7 @@ A failed rebuild is reported and the preview goes on.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import functools
@@ -28,35 +29,34 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from layout import BUILD, DOCS, ROOT, STOP_GRACE
+from d2l_book import processes
+from d2l_book.build import (
+    _LOCKS,
+    _first_build,
+    build_lock,
+    execute_books,
+    port_is_free,
+    raise_interrupted,
+    run_stoppable,
+)
+from d2l_book.render import sphinx_args
+from d2l_book.serve_app import make_app
+from d2l_book.settings import BOOKS, BUILD, DOCS, ROOT, serve_port
 
-RELOAD_SCRIPT = "/_d2l-prep/reload.js"
-RELOAD_SOCKET = "/_d2l-prep/reload"
-RELOAD_TAG = f'<script src="{RELOAD_SCRIPT}"></script>\n'.encode()
-# Reload on a message; after the preview restarts, reconnect and reload.
-RELOAD_JS = f"""// Live preview (nox -s serve): reload when the book is rebuilt.
-(() => {{
-  let seen = false;
-  const connect = () => {{
-    const socket = new WebSocket(`ws://${{location.host}}{RELOAD_SOCKET}`);
-    socket.onopen = () => {{ if (seen) location.reload(); seen = true; }};
-    socket.onmessage = () => location.reload();
-    socket.onclose = () => setTimeout(connect, 500);
-  }};
-  connect();
-}})();
-"""
+# How the engine starts itself again (a rebuild, a restart): ``python -m d2l_book``
+# from the same folder, with the same environment, so it finds the same package.
+ENGINE = [sys.executable, "-m", "d2l_book"]
 
 
 def watched(book: str) -> list[Path]:
     """What the preview of ``book`` watches."""
-    paths = [DOCS / book, DOCS / "_ext", DOCS / "_static", DOCS / "_templates"]
+    paths = [DOCS / book, DOCS / "_static", DOCS / "_templates", DOCS / "locales"]
     paths += [DOCS / "conf.py", DOCS / "matplotlibrc", ROOT / "src" / "d2l_prep"]
+    paths += [ROOT / "d2l_book"]
     return [path for path in paths if path.exists()]
 
 
@@ -87,44 +87,6 @@ def compile_errors(paths: Iterable[Path]) -> str:
     return ""
 
 
-def die_with_parent(signum: int) -> None:
-    """Linux: get ``signum`` when the process that forked this one dies."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signum)  # PR_SET_PDEATHSIG
-
-
-def signal_children(pids: Iterable[int], signum: int) -> None:
-    """Send ``signum`` to each child's process group (the child, off POSIX)."""
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            if hasattr(os, "killpg"):
-                os.killpg(pid, signum)
-            else:
-                os.kill(pid, signum)
-
-
-def stop_process_groups(pids: list[int]) -> None:
-    """SIGTERM each forked child's group, wait up to STOP_GRACE s, SIGKILL; reap.
-
-    The caller is the only one that reaps these children.
-    """
-    signal_children(pids, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE
-    for pid in pids:
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(pid, os.WNOHANG)[0] == 0:
-                    time.sleep(0.02)
-                    continue
-            break
-        signal_children([pid], signal.SIGKILL)  # the group's other members too
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-
-
 def _child(rebuild: Callable[[], int], on_signal: Any, inherited: list[int]) -> None:
     """In the forked child: its own process group and signals, one rebuild.
 
@@ -133,13 +95,10 @@ def _child(rebuild: Callable[[], int], on_signal: Any, inherited: list[int]) -> 
     """
     code = 1
     try:
-        os.setpgid(0, 0)
-        die_with_parent(signal.SIGTERM)
+        processes.enter_child(signal.SIGTERM, on_signal)
         for fd in inherited:
             with contextlib.suppress(OSError):
                 os.close(fd)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, on_signal)
         code = rebuild()
     except BaseException as error:  # noqa: BLE001 (the child must reach _exit)
         print(f"rebuild stopped: {error!r}", file=sys.stderr)
@@ -197,93 +156,6 @@ def launch_rebuild(command: list[str], started: list[int]) -> int:
     code = process.wait()
     started.remove(process.pid)
     return code
-
-
-class ReloadScript:
-    """ASGI middleware: every HTML page gets a ``<script src>`` for the reload.
-
-    sphinx-autobuild's ``JavascriptInjectorMiddleware`` does the same with
-    inline code, which the pages' CSP blocks, and offers no other script.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        from starlette.datastructures import MutableHeaders
-
-        html = False
-
-        async def add_script(message: Any) -> None:
-            nonlocal html
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                html = headers.get("content-type", "").startswith("text/html")
-                if html and "content-length" in headers:
-                    length = int(headers["content-length"]) + len(RELOAD_TAG)
-                    headers["content-length"] = str(length)
-            elif html and not message.get("more_body", False):
-                message["body"] = message.get("body", b"") + RELOAD_TAG
-            await send(message)
-
-        await self.app(scope, receive, add_script)
-
-
-# The names under which a browser on this machine reaches the preview.
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-
-
-class LoopbackOnly:
-    """ASGI middleware: answer only requests addressed to this preview.
-
-    A page on another site can point its own host name at 127.0.0.1 (DNS
-    rebinding) and then read the preview, or open its web socket, from the
-    reader's browser.  Such a request names the other site in its ``Host``
-    header (421), and its web socket comes from another ``Origin`` (closed
-    before it is accepted: 403).  Starlette's ``TrustedHostMiddleware`` checks
-    the host name without its port and never looks at an ``Origin``, so this
-    middleware does both.
-    """
-
-    def __init__(self, app: Any, port: int) -> None:
-        self.app = app
-        names = [f"{name}:{port}" for name in LOOPBACK_NAMES]
-        if port == 80:  # the browser leaves the default port out
-            names += LOOPBACK_NAMES
-        self.hosts = frozenset(names)
-        self.origins = frozenset(f"http://{host}" for host in self.hosts)
-
-    def refusal(self, scope: Any) -> str:
-        """Why this request is refused, or '' to let it through."""
-        headers = {
-            key.decode("latin-1").lower(): value.decode("latin-1")
-            for key, value in scope.get("headers", [])
-        }
-        if headers.get("host", "").lower() not in self.hosts:
-            return "this preview answers only http://127.0.0.1 on its own port"
-        origin = headers.get("origin")
-        if (
-            scope["type"] == "websocket"
-            and origin
-            and origin.lower() not in self.origins
-        ):
-            return "a web socket from another origin"
-        return ""
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        reason = self.refusal(scope) if scope["type"] in ("http", "websocket") else ""
-        if not reason:
-            await self.app(scope, receive, send)
-        elif scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008, "reason": reason})
-        else:
-            from starlette.responses import PlainTextResponse
-
-            response = PlainTextResponse(reason + "\n", status_code=421)
-            await response(scope, receive, send)
 
 
 def _shown(path: Path) -> str:
@@ -365,18 +237,16 @@ class Preview:
 
     async def _stop(self, future: Any, started: list[int]) -> None:
         """SIGTERM the rebuild, wait STOP_GRACE s, then SIGKILL; its thread reaps it."""
-        signal_children(started, signal.SIGTERM)
-        with contextlib.suppress(Exception):  # a timeout, or the rebuild's error
-            await asyncio.wait_for(asyncio.shield(future), STOP_GRACE)
-        if not future.done():
-            signal_children(started, signal.SIGKILL)
-            with contextlib.suppress(Exception):
-                await future
+        await processes.stop_gracefully_async(
+            lambda signum: processes.signal_children(started, signum), future.done
+        )
+        with contextlib.suppress(Exception):  # the rebuild's error, if any
+            await future
 
     async def reload_pages(self) -> None:
-        for socket in list(self.sockets):
+        for page in list(self.sockets):
             with contextlib.suppress(Exception):  # a page closed meanwhile
-                await socket.send_text("reload")
+                await page.send_text("reload")
 
     async def reload_socket(self, socket: Any) -> None:
         from starlette.websockets import WebSocketDisconnect
@@ -408,32 +278,6 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def make_app(preview: Preview, html: Path, port: int) -> Any:
-    """The Starlette app: the book's pages, the reload script and its socket.
-
-    It answers only requests addressed to 127.0.0.1 (or localhost) on ``port``.
-    """
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.responses import Response
-    from starlette.routing import Mount, Route, WebSocketRoute
-    from starlette.staticfiles import StaticFiles
-
-    async def script(request: Any) -> Response:
-        return Response(RELOAD_JS, media_type="text/javascript")
-
-    html.mkdir(parents=True, exist_ok=True)  # a first build may have failed early
-    return Starlette(
-        routes=[
-            Route(RELOAD_SCRIPT, script),
-            WebSocketRoute(RELOAD_SOCKET, preview.reload_socket),
-            Mount("/", app=StaticFiles(directory=html, html=True)),
-        ],
-        middleware=[Middleware(LoopbackOnly, port=port), Middleware(ReloadScript)],
-        lifespan=preview.lifespan,
-    )
-
-
 def serve(preview: Preview, port: int) -> bool:
     """Serve ``preview``'s book on 127.0.0.1:port until a signal; True to restart."""
     import uvicorn
@@ -449,3 +293,65 @@ def serve(preview: Preview, port: int) -> bool:
     say(f"serving the {book!r} book on http://127.0.0.1:{port}/")
     preview.server.run()
     return preview.restart
+
+
+def _rebuild(book: str) -> int:
+    """One rebuild of the live preview, in a child of the serving process.
+
+    It holds the build lock throughout, so a build started meanwhile waits;
+    Sphinx gets the default signal actions (it would report our exception).
+    """
+    import sphinx.cmd.build
+
+    _LOCKS.clear()  # the serving process's lock object: filelock wants a new one
+    with build_lock():
+        if not execute_books((book,), preview=True):
+            return 1
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        return sphinx.cmd.build.build_main(sphinx_args(book))
+
+
+def serve_book(book: str, port: int) -> int:
+    """Live preview of one book: each edit is executed warm, then rendered.
+
+    The serving process imports Sphinx and the kernels' libraries once; each
+    rebuild is forked from it (see :class:`Preview`).  A change to Python code
+    restarts it, as a new process in this one's place.
+    """
+    from d2l_book.execution import kernels
+
+    if not port_is_free(port):
+        print(
+            f"port {port} on 127.0.0.1 is busy (another serve?); choose another"
+            f" with D2L_SERVE_PORT, e.g. D2L_SERVE_PORT={port + 1} nox -s serve",
+            file=sys.stderr,
+        )
+        return 1
+    _first_build(book)
+    fork = kernels.use_fork()
+    if fork:
+        kernels.preload()
+    command = [*ENGINE, "serve", "--rebuild", book]
+    live = Preview(book, lambda: _rebuild(book), command, fork, raise_interrupted)
+    if not serve(live, port):
+        return 0
+    sys.stdout.flush()
+    again = [*ENGINE, "serve", book]
+    if os.name != "posix":  # Windows' execv starts a new process and returns
+        return subprocess.call(again)
+    os.execv(sys.executable, again)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``serve``'s options: the book (default en)."""
+    parser.add_argument("book", nargs="?", choices=BOOKS, default="en")
+    # One rebuild of the live preview, where it cannot fork (Preview).
+    parser.add_argument("--rebuild", action="store_true", help=argparse.SUPPRESS)
+
+
+def main(args: argparse.Namespace) -> int:
+    """``python -m d2l_book serve [BOOK]``: the live preview of one book."""
+    if args.rebuild:
+        return run_stoppable(lambda: _rebuild(args.book))
+    return run_stoppable(lambda: serve_book(args.book, serve_port()))

@@ -10,10 +10,8 @@ cache and starts no kernel.
 
 A kernel is started only when a worker slot is free, so memory grows with the
 workers, not the pages.  Kernels are forked warm where possible (see
-``kernels.py``).  Every run ends in one :class:`Outcome`, like jupyter-cache's
-``ExecutorRunResult`` but with the reason: succeeded, a failed cell (page,
-cell, line in the ``.md`` file, traceback), a dead kernel (exit status or
-signal), a timeout, or an output too large.  By default the first failure
+``kernels.py``).  Every run ends in one :class:`Outcome` (``outcomes.py``),
+which says why it failed, where.  By default the first failure
 starts no new kernel (the running ones finish and are cached), so the
 build fails within the time of one page; ``keep_going`` runs every page.  SIGINT and SIGTERM stop
 every kernel and raise :class:`Interrupted`.
@@ -22,42 +20,27 @@ every kernel and raise :class:`Interrupted`.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import re
 import signal
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import exec_cache
-import figure_text
-import kernels
-import layout
-import sandbox
-from cells import parse_code_cells
-from layout import DOCS
-
-# A cell output larger than this fails its page: such an output (a tensor
-# printed in full, a huge figure) makes the page and the search index
-# megabytes heavy, and is nearly always a mistake; warnings fail the build
-# anyway (sphinx -W), so a warning would fail it too, later and less clearly.
-OUTPUT_LIMIT = 1_000_000
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_IPYTHON_CELL = re.compile(r"Cell In\[\d+\], line (\d+)")
-
-SUCCEEDED, FAILED, DIED, TIMEOUT, TOO_LARGE, FIGURE_TEXT = (
-    "succeeded",
-    "failed",
-    "kernel died",
-    "timed out",
-    "output too large",
-    "figure text does not match its figures",
+from d2l_book import settings
+from d2l_book.execution import exec_cache, kernels, sandbox
+from d2l_book.execution.jobs import Job, read_jobs, with_outputs
+from d2l_book.execution.outcomes import (
+    DIED,
+    FAILED,
+    SUCCEEDED,
+    TIMEOUT,
+    Outcome,
+    display_path,
+    judge,
 )
+from d2l_book.sphinxext import figure_text
 
 
 class Interrupted(Exception):
@@ -68,83 +51,6 @@ class Interrupted(Exception):
         self.signum = signum
 
 
-@dataclass
-class Twin:
-    """A page whose notebook has the same code as its job's (e.g. its twin)."""
-
-    page: Path
-    text: str
-    nb: Any
-    digest: str  # jupyter-cache's hash of its notebook, cell metadata included
-
-
-@dataclass
-class Job:
-    """One notebook to execute, for every page with the same code."""
-
-    page: Path
-    text: str
-    nb: Any
-    digest: str
-    code: str  # the hash of its code alone (see code_key)
-    twins: list[Twin]
-
-
-@dataclass
-class Outcome:
-    """How one notebook's execution ended."""
-
-    page: Path
-    status: str
-    seconds: float = 0.0
-    cell: int | None = None  # 1-based number among the page's code cells
-    line: int | None = None  # line of that cell's fence in the page
-    detail: str = ""
-
-    def describe(self) -> str:
-        where = _display(self.page)
-        if self.line is not None:
-            where += f":{self.line} (code cell {self.cell})"
-        if self.status == DIED:
-            return f"{where}: the kernel died ({self.detail or 'no status'})"
-        if self.status == TIMEOUT:
-            return f"{where}: the cell timed out\n{self.detail}"
-        return f"{where}: {self.status}\n{self.detail}"
-
-
-def _display(page: Path) -> str:
-    try:
-        return f"docs/{page.relative_to(DOCS).as_posix()}"
-    except ValueError:
-        return str(page)
-
-
-def _locate(job: Job, nb_index: int | None) -> tuple[int | None, int | None, int]:
-    """(code cell number, fence line, line of the cell's first code line)."""
-    if nb_index is None:
-        return None, None, 0
-    number = sum(1 for c in job.nb.cells[: nb_index + 1] if c.cell_type == "code")
-    cells = parse_code_cells(job.text, str(job.page))
-    if not 0 < number <= len(cells):
-        return number or None, None, 0
-    cell = cells[number - 1]
-    lines = job.text.splitlines()
-    body = cell.source.splitlines()[:1]
-    first = cell.line + 1
-    while body and first <= len(lines) and lines[first - 1 : first] != body:
-        first += 1
-    return number, cell.line, first
-
-
-def _oversized(nb: Any) -> int | None:
-    """Index of the first code cell whose outputs exceed OUTPUT_LIMIT."""
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            if len(json.dumps(cell.get("outputs", []))) > OUTPUT_LIMIT:
-                return index
-    return None
-
-
 async def _run_one(
     job: Job, timeout: int, threads: int, font: tuple[str, str]
 ) -> Outcome:
@@ -153,15 +59,28 @@ async def _run_one(
     ``font`` (family, file) is the CJK font of the zh drawing of each figure
     (see ``figure_text.py``).
     """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
-
     current: list[int] = []
     start = time.perf_counter()
     try:
-        timeout, source = sandbox.page_timeout(job.nb, timeout, layout.CELL_TIMEOUT)
+        timeout, source = sandbox.page_timeout(job.nb, timeout, settings.CELL_TIMEOUT)
     except ValueError as error:
         return Outcome(job.page, FAILED, detail=str(error))
+    status, detail, folder = await _in_kernel(job, timeout, threads, font, current)
+    index = current[-1] if current and status != SUCCEEDED else None
+    limit = f"{timeout} s per cell ({source})"
+    return judge(job, status, detail, index, folder, limit, start)
+
+
+async def _in_kernel(
+    job: Job, timeout: int, threads: int, font: tuple[str, str], current: list[int]
+) -> tuple[str, str, str | None]:
+    """Execute ``job`` in a new kernel: (status, detail, the kernel's folder).
+
+    ``current`` gets the index of each cell as it starts.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
     if kernels.use_fork():
         km: Any = kernels.ForkedKernelManager(kernel_name="python3")
         stopper: Any = km
@@ -197,46 +116,7 @@ async def _run_one(
         await stopper.terminate()
     if status == DIED:
         detail = kernels.kernel_exit(stopper)
-    index = current[-1] if current and status != SUCCEEDED else None
-    if status == SUCCEEDED and (index := _oversized(job.nb)) is not None:
-        status = TOO_LARGE
-        size = len(json.dumps(job.nb.cells[index].outputs))
-        detail = f"its output is {size:,} bytes, over the limit of {OUTPUT_LIMIT:,}"
-    page = job.page
-    if status == SUCCEEDED and (found := _figure_problems(job, table)):
-        status, page, detail = FIGURE_TEXT, figure_text.twin(job.page), found
-    number, line, first = _locate(job, index)
-    detail = _ANSI.sub("", detail)  # colours would hide "Cell In[4], line 2"
-    detail += _limit_notes(status, detail, folder, f"{timeout} s per cell ({source})")
-    if first:
-        detail = _IPYTHON_CELL.sub(
-            lambda m: f"{_display(job.page)}:{first + int(m[1]) - 1}", detail
-        )
-    return Outcome(page, status, time.perf_counter() - start, number, line, detail)
-
-
-def _limit_notes(status: str, detail: str, folder: str | None, timeout: str) -> str:
-    """What a failure owes to a limit of the kernel: the limit and its setting."""
-    memory = f"{layout.kernel_memory():g} GiB ({layout.KERNEL_MEMORY})"
-    if status == TIMEOUT:
-        return f"\nthe limit is {timeout}"
-    if status == DIED and "signal" in detail:
-        return f"; the kernel's memory limit is {memory}"
-    if status != FAILED:
-        return ""
-    notes = [
-        sandbox.permission_note(detail, folder),
-        sandbox.memory_note(detail, memory),
-    ]
-    return "".join(f"\n{note}" for note in notes if note)
-
-
-def _figure_problems(job: Job, table: dict[str, str]) -> str:
-    """The executed page's figure text problems (see figure_text.py), or ""."""
-    zh = figure_text.twin(job.page)
-    text = zh.read_text(encoding="utf-8") if zh.is_file() else ""
-    lines = [cell.line for cell in parse_code_cells(text, str(zh))]
-    return "\n".join(f"  {m}" for m in figure_text.problems(job.nb, table, lines))
+    return status, detail, folder
 
 
 async def _execute_cells(client: Any, setup: str = "") -> None:
@@ -343,12 +223,14 @@ class Run:
                     self.cache, executed, str(twin.page), data
                 )
             self.index.add(twin.text, twin.digest)
-        print(f"executed {_display(job.page)} in {outcome.seconds:.1f} s", flush=True)
+        print(
+            f"executed {display_path(job.page)} in {outcome.seconds:.1f} s", flush=True
+        )
 
 
 def kernel_threads(workers: int) -> int:
     """Threads per kernel: cores / workers, or ``D2L_KERNEL_THREADS`` (bench)."""
-    return layout.kernel_threads() or max(1, (os.cpu_count() or 1) // workers)
+    return settings.kernel_threads() or max(1, (os.cpu_count() or 1) // workers)
 
 
 async def _execute_all(
@@ -388,128 +270,15 @@ async def _execute_all(
     return got[0] if got else 0
 
 
-def _constant(value: Any) -> Callable[[], Any]:
-    return lambda: value
-
-
-def _settings() -> Any:
-    """The shared Sphinx configuration (also sets the kernels' environment)."""
-    if str(DOCS) not in sys.path:
-        sys.path.insert(0, str(DOCS))
-    import conf
-
-    return conf
-
-
-# Cell metadata that only says how an output is shown (alt text, captions):
-# it may differ between the books, and does not change what the code does.
-PRESENTATION_METADATA = frozenset({"mystnb"})
-
-
-def code_key(cache: Any, nb: Any) -> str:
-    """jupyter-cache's hash of a notebook without its presentation metadata.
-
-    MyST-NB looks a page up by the hash of its code cells *with* their
-    metadata, so a zh page whose figures have Chinese alt text has its own
-    hash; by this key it is still the twin of its en page, and runs once.
-    The key covers the figure text table (which both twins carry, see
-    :func:`_read_jobs`): a new table draws the zh figures anew.
-    """
-    keys = {key for cell in nb.cells for key in cell.metadata}
-    kept = sorted(keys - PRESENTATION_METADATA)
-    hashed = ("kernelspec", figure_text.TABLE_KEY)
-    return str(cache.create_hashed_notebook(nb, hashed, cell_metadata=kept)[1])
-
-
-def _drawn_with(cache: Any, digest: str, table: dict[str, str]) -> bool:
-    """True if the cached notebook ``digest`` drew its figures with ``table``.
-
-    MyST-NB's hash of a notebook ignores the front matter's table, so an
-    edited table leaves the page's hash as it was: the record says which
-    table its outputs were drawn with.
-    """
-    from jupyter_cache.cache.db import NbCacheRecord
-
-    record = NbCacheRecord.record_from_hashkey(digest, cache.db)
-    drawn = (record.data or {}).get(figure_text.TABLE_KEY)
-    return bool(drawn == figure_text.table_digest(table))
-
-
-def with_outputs(nb: Any, executed: Any) -> Any:
-    """A copy of ``nb`` with the outputs of ``executed``, a notebook of the same code."""
-    import copy
-
-    result = copy.deepcopy(nb)
-    targets = [cell for cell in result.cells if cell.cell_type == "code"]
-    sources = [cell for cell in executed.cells if cell.cell_type == "code"]
-    if [c.source for c in targets] != [c.source for c in sources]:
-        raise ValueError("executed must have the same code cells as nb")
-    for target, source in zip(targets, sources, strict=True):
-        target.outputs = copy.deepcopy(source.outputs)
-        target.execution_count = source.execution_count
-    if "language_info" in executed.metadata:
-        result.metadata["language_info"] = executed.metadata["language_info"]
-    return result
-
-
-def _read_jobs(pages: list[Path], cache: Any, index: exec_cache.PageIndex) -> list[Job]:
-    """One job per distinct code, among the pages whose outputs are not cached.
-
-    A page whose notebook is cached (its twin's, or one with the same code
-    and metadata) is added to the index; one whose code ran for another page
-    gets that page's outputs, without a kernel; a notebook without code is its
-    own executed copy and is cached at once (MyST-NB would start a kernel).
-    """
-    import notebooks
-
-    conf = _settings()
-    extensions = set(conf.myst_enable_extensions)
-    jobs: dict[str, Job] = {}
-    for page in pages:
-        text = page.read_text(encoding="utf-8")
-        if index.cached(text):
-            continue
-        nb = notebooks.read_page(page, text, extensions)
-        notebooks.store(conf.BUILD, text, _constant(nb))
-        # Both twins carry the zh page's table: one execution draws for both.
-        table = figure_text.table_for(page)
-        nb.metadata[figure_text.TABLE_KEY] = table
-        _, digest = cache.create_hashed_notebook(nb)
-        if digest in index.sound and _drawn_with(cache, digest, table):
-            index.add(text, digest)
-            continue
-        if not any(cell.cell_type == "code" for cell in nb.cells):
-            data = {figure_text.TABLE_KEY: figure_text.table_digest(table)}
-            index.add(text, exec_cache.store(cache, nb, str(page), data))
-            continue
-        code = code_key(cache, nb)
-        if (ran := index.executed(cache, code)) is not None:
-            executed, data = with_outputs(nb, ran[0]), ran[1]
-            index.add(text, exec_cache.store(cache, executed, str(page), data))
-        elif code in jobs:
-            jobs[code].twins.append(Twin(page, text, nb, digest))
-        else:
-            jobs[code] = Job(
-                page, text, nb, digest, code, [Twin(page, text, nb, digest)]
-            )
-    # Longest first (by code size), so that no long page starts last.
-    return sorted(
-        jobs.values(),
-        key=lambda job: (
-            -sum(len(c.source) for c in job.nb.cells if c.cell_type == "code")
-        ),
-    )
-
-
 def _prepare_kernels() -> None:
     """Check the limits' settings and give the kernels their folders.
 
     Before anything imports Matplotlib (see ``sandbox.prepare``), even when
     no page runs: a live preview forks its later kernels from this process.
     """
-    layout.kernel_memory()  # a bad value fails here, not in every kernel
-    layout.cell_timeout()
-    sandbox.prepare(str(layout.KERNEL_HOME))
+    settings.kernel_memory()  # a bad value fails here, not in every kernel
+    settings.cell_timeout()
+    sandbox.prepare(str(settings.KERNEL_HOME))
 
 
 def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -> bool:
@@ -520,14 +289,14 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
     """
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive int, got {workers!r}")
-    conf = _settings()
-    cache_path = Path(conf.nb_execution_cache_path)
+    settings.set_kernel_environment()
+    cache_path = settings.execution_cache()
     cache, sound = exec_cache.open_cache(cache_path)
     index = exec_cache.PageIndex(cache_path, sound)
     run = Run(cache, index, keep_going, [], [])
     _prepare_kernels()
     try:
-        jobs = _read_jobs(pages, cache, index)
+        jobs = read_jobs(pages, cache, index)
         if not jobs:
             return True
         start = time.perf_counter()
@@ -538,7 +307,7 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
             code = "\n".join(c.source for j in jobs for c in j.nb.cells)
             kernels.preload(code)
         font = figure_text.cjk_font()  # forked kernels inherit it
-        timeout = conf.nb_execution_timeout
+        timeout = settings.cell_timeout()
         got = asyncio.run(_execute_all(run, jobs, workers, timeout, font))
     except (figure_text.FigureTextError, figure_text.MissingFontError) as error:
         exec_cache.say(f"ERROR: {error}")
@@ -563,6 +332,6 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
                 else ""
             )
             + ": "
-            + ", ".join(_display(o.page) for o in failed)
+            + ", ".join(display_path(o.page) for o in failed)
         )
     return not failed

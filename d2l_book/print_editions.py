@@ -1,6 +1,6 @@
 """The print editions in the site: kept while they match the sources, linked while there.
 
-``nox -s pdf`` (``docs/pdf.py``) prints each book and copies the PDF into the
+``nox -s pdf`` (``d2l_book/pdf.py``) prints each book and copies the PDF into the
 site's ``pdf/`` folder; the site build never makes a PDF.  So that the site
 holds only what its sources make, :func:`record` notes, when a PDF is copied
 in, a digest of everything it was made from (:func:`sources_digest`) and the
@@ -24,14 +24,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from layout import BOOKS, DOCS, execution_key
+from d2l_book.settings import BOOKS, DOCS, execution_key
 
 PDF_FOLDER = "pdf"
 # Beside the book folders, what in docs/ feeds the LaTeX builder: its settings,
-# the extensions, the interface catalogues (captions, "Figure"), the plotting style.
-SHARED_SOURCES = ("conf.py", "_ext", "locales", "matplotlibrc")
+# the interface catalogues (captions, "Figure"), the plotting style.
+SHARED_SOURCES = ("conf.py", "locales", "matplotlibrc")
+# And what in the engine does: the Sphinx extensions and the PDF step itself.
+ENGINE = Path(__file__).resolve().parent
+ENGINE_SOURCES = (ENGINE / "sphinxext", ENGINE / "pdf.py")
 _MARKED = re.compile(r'(data-print-edition="(?P<names>[^"]*)")(?P<hidden> hidden)?')
 _SKIPPED = {"__pycache__", ".ipynb_checkpoints"}
 NO_SOURCE = "no source makes it"
@@ -62,21 +67,27 @@ def _files(path: Path) -> list[Path]:
     )
 
 
+def _add_files(digest: Any, root: Path, sources: Iterable[Path]) -> None:
+    """Feed each file under ``sources`` to ``digest``: its path below ``root``, its bytes."""
+    for source in sources:
+        for path in _files(source):
+            digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
 def sources_digest(book: str, docs: Path = DOCS) -> str:
     """A hash of what a book's PDF is made from.
 
     The book's folder (its pages, their figures), the shared sources of
-    ``docs/`` (:data:`SHARED_SOURCES`) and the execution key
-    (``layout.execution_key``: the package's sources and the versions of the
+    ``docs/`` (:data:`SHARED_SOURCES`), the engine's (:data:`ENGINE_SOURCES`)
+    and the execution key (``settings.execution_key``: the package's sources and the versions of the
     libraries that decide what the cells print and draw).
     """
     if book not in BOOKS:
         raise ValueError(f"book must be one of {tuple(BOOKS)}, got {book!r}")
     digest = hashlib.sha256(f"execution {execution_key()}\n".encode())
-    for name in (book, *SHARED_SOURCES):
-        for path in _files(docs / name):
-            digest.update(f"{path.relative_to(docs).as_posix()}\n".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    _add_files(digest, docs, [docs / name for name in (book, *SHARED_SOURCES)])
+    _add_files(digest, ENGINE, ENGINE_SOURCES)
     return digest.hexdigest()
 
 

@@ -10,7 +10,7 @@ absolute path in Jupyter's runtime folder, which the manager cleans up.
 
 This is a patch of jupyter_client's defaults, kept because no supported API
 reaches the kernel manager MyST-NB creates; ``tests/test_engine.py`` pins it.
-``docs/build.py`` does not need it: it executes every page itself, and
+``d2l_book/build.py`` does not need it: it executes every page itself, and
 MyST-NB starts a kernel only in a plain ``sphinx-build`` run.
 """
 

@@ -14,12 +14,9 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from d2l_book.settings import REPO_LABELS
+
 SWITCH_LABELS = {"en": "English", "zh": "中文"}
-# The links to where the book lives (D2L_REPO_URL), in each book's language.
-REPO_LABELS = {
-    "en": {"edit": "Edit this page", "report": "Report a problem", "repo": "Source"},
-    "zh": {"edit": "编辑此页", "report": "报告问题", "repo": "源代码"},
-}
 
 
 def repo_links(

@@ -20,7 +20,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-import exec_cache
+from d2l_book.execution import exec_cache
 
 
 def record_times(cache_path: Path) -> dict[str, float]:
@@ -28,7 +28,7 @@ def record_times(cache_path: Path) -> dict[str, float]:
 
     The cache is opened with :func:`exec_cache.open_cache`, which drops a
     record whose notebook file is damaged before MyST-NB reads it (it would
-    stop Sphinx with a ``NotJSONError``): after ``docs/build.py``'s execution
+    stop Sphinx with a ``NotJSONError``): after ``d2l_book/build.py``'s execution
     step there is none, and a plain ``sphinx-build`` executes its page again.
     """
     if not (cache_path / "global.db").is_file():

@@ -18,7 +18,7 @@ executed.  This module adds what the build needs around it:
   does the reverse, which is why it is not used;
 - :class:`PageIndex` maps each page's text to its notebook's hash key, so a
   no-op build needs not read the pages, and each code key (see
-  ``execute.code_key``) to the notebook that ran it, so a twin whose alt text
+  ``jobs.code_key``) to the notebook that ran it, so a twin whose alt text
   differs gets those outputs without a kernel; an entry counts only while the
   database holds a record with that key.
 """
@@ -93,7 +93,7 @@ def open_cache(path: Path) -> tuple[JupyterCacheBase, set[str]]:
 
 def _page(uri: str) -> str:
     """``docs/en/page.md`` for a page of this checkout, else the record's uri."""
-    from layout import ROOT  # noqa: PLC0415
+    from d2l_book.settings import ROOT  # noqa: PLC0415
 
     try:
         return Path(uri).relative_to(ROOT).as_posix()
@@ -162,7 +162,7 @@ def prune_caches(folder: Path, current: Path, keep: int = KEEP_CACHES) -> list[P
     """Remove the caches of other execution keys but the ``keep`` newest; those removed.
 
     Each change of a library's version or of the package makes a new cache
-    (``layout.execution_key``); the old ones are kept a while (switching
+    (``settings.execution_key``); the old ones are kept a while (switching
     back, e.g. between branches, reuses them), the most recently opened
     first (:func:`open_cache` touches the folder), ``current`` always.
     """

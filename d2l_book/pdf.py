@@ -1,7 +1,7 @@
 """Print each book as a PDF: ``docs/_build/pdf/d2l-prep-<book>.pdf``.
 
-    python docs/pdf.py          both books
-    python docs/pdf.py zh       the Chinese book only
+    python -m d2l_book pdf          both books
+    python -m d2l_book pdf zh       the Chinese book only
 
 The PDFs come from the same execution as the site: the notebooks missing from
 the shared jupyter-cache are executed first by the site build's own execution
@@ -9,7 +9,7 @@ step (none when ``nox -s docs`` has run, so no kernel starts); then Sphinx's
 LaTeX builder writes each book (settings in ``docs/conf.py``) and latexmk runs
 xelatex on it, both books at once. Each PDF is also copied into the site,
 ``docs/_build/html/pdf/``, where the landing page and the books link it: the
-site keeps it until its sources change (``docs/_ext/print_editions.py``).
+site keeps it until its sources change (``d2l_book/print_editions.py``).
 
 Needs, besides the ``docs`` extra: xelatex, xeCJK and latexmk (Debian:
 ``texlive-xetex texlive-lang-chinese texlive-latex-extra latexmk``), the
@@ -27,17 +27,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import build  # docs/build.py: the site's execution step and build folder
-import print_editions  # noqa: E402
-from print_editions import pdf_name  # noqa: E402
-
-from layout import BOOKS as _BOOK_INFO  # noqa: E402
-from layout import BUILD, DOCS  # noqa: E402 (docs/_ext, put on sys.path by build)
+from d2l_book import build  # the site's execution step
+from d2l_book.render import book_config
+from d2l_book.settings import BOOKS as _BOOK_INFO
+from d2l_book.settings import BUILD, DOCS, HTML
+from d2l_book import print_editions
+from d2l_book.print_editions import pdf_name
 
 BOOKS = tuple(_BOOK_INFO)
 LATEX = BUILD / "latex"
 PDF = BUILD / "pdf"
-SITE_PDF = build.HTML / "pdf"
+SITE_PDF = HTML / "pdf"
 TOOLS = ("xelatex", "latexmk", "rsvg-convert", "make")
 
 
@@ -59,6 +59,7 @@ def _sphinx_latex(book: str) -> list[str]:
         "-q",
         "-d",
         str(BUILD / "doctrees-latex" / book),
+        *book_config(book),
         str(DOCS / book),
         str(LATEX / book),
     ]
@@ -188,8 +189,8 @@ def publish(book: str, sources: str | None = None) -> Path:
     SITE_PDF.mkdir(parents=True, exist_ok=True)
     shutil.copy2(built, PDF / built.name)
     shutil.copy2(built, SITE_PDF / built.name)
-    print_editions.record(BUILD, build.HTML, book, sources)
-    print_editions.show_links(build.HTML)
+    print_editions.record(BUILD, HTML, book, sources)
+    print_editions.show_links(HTML)
     return PDF / built.name
 
 
@@ -213,15 +214,13 @@ def make_pdfs(books: tuple[str, ...]) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("books", nargs="*", help=f"books to print (default: {BOOKS})")
-    args = parser.parse_args(argv)
-    unknown = sorted(set(args.books) - set(BOOKS))
-    if unknown:
-        parser.error(f"books must be among {BOOKS}, got {unknown}")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``pdf``'s options: the books."""
+    parser.add_argument(
+        "books", nargs="*", type=build.book, help=f"books to print (default: {BOOKS})"
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    """``python -m d2l_book pdf [BOOK...]``."""
     return make_pdfs(tuple(args.books) or BOOKS)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

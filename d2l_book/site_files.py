@@ -28,8 +28,8 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from hosted_site import NOT_CONTENT
-from layout import BOOKS
+from d2l_book.settings import BOOKS
+from d2l_book.sphinxext.hosted_site import NOT_CONTENT
 
 # What Sphinx writes into a book's folder at every build besides the pages.
 BOOK_FILES = {".buildinfo", "objects.inv", "searchindex.js"}

@@ -12,7 +12,7 @@ table and a CJK font after the figure's own fonts (so Latin text keeps its
 font), marked for the Chinese book.  Each book's Sphinx (HTML and LaTeX alike)
 shows only the outputs marked for it.
 
-The table is part of the page's execution key (``execute.code_key``), so an
+The table is part of the page's execution key (``jobs.code_key``), so an
 edit of it executes the page again.  After a page runs, :func:`problems` fails
 it, naming the zh page and the string, when an entry translates a string no
 figure draws, or a zh figure still draws an English word that the table does

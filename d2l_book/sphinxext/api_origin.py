@@ -1,6 +1,6 @@
 """In a translated book, say where each ``d2l_prep`` module is defined, in its language.
 
-The generated modules' docstrings (``docs/_ext/save.py``) are English and name
+The generated modules' docstrings (``d2l_book/save.py``) are English and name
 the English page by its path in the repository.  The package keeps them; on
 a book in another language, the API page's ``automodule`` shows instead one
 sentence from the interface catalogue (``docs/locales``) that links the
@@ -19,9 +19,9 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.locale import get_translation
 
-from save import collect, saved_cells
+from d2l_book.save import collect, saved_cells
+from d2l_book.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "d2l_prep"
 
 

@@ -1,0 +1,53 @@
+"""The engine's command line: ``python -m d2l_book COMMAND [OPTIONS]``.
+
+    python -m d2l_book build [BOOK...]   strict build of the site (``nox -s docs``)
+    python -m d2l_book serve [BOOK]      live preview of one book (``nox -s serve``)
+    python -m d2l_book pdf [BOOK...]     the print editions (``nox -s pdf``)
+    python -m d2l_book save [--check]    the #@save code into d2l_prep (``nox -s save``)
+
+Run it from the repository's root.  A command is one row of ``COMMANDS``: its
+module gives ``add_arguments(parser)`` and ``main(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module of d2l_book, one line of help)
+COMMANDS = {
+    "build": ("build", "build both books strictly into docs/_build/html"),
+    "serve": ("serve", "live preview of one book"),
+    "pdf": ("pdf", "print each book as a PDF"),
+    "save": ("save", "write the book's #@save code into src/d2l_prep"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run its command; the exit status.
+
+    Only the chosen command's module is imported (``save`` needs nothing but
+    the standard library; ``build`` imports Sphinx and Jupyter).
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m d2l_book",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    module = None
+    for name, (module_name, summary) in COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary)
+        if name == chosen:
+            module = importlib.import_module(f"d2l_book.{module_name}")
+            module.add_arguments(sub)
+    args = parser.parse_args(argv)
+    assert module is not None  # argparse refused any other command
+    return int(module.main(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The engine's child processes: how a forked child starts, how any child stops.
+
+One preamble for every child forked by the engine (a Sphinx render, a preview
+rebuild): its own process group, a signal when its parent dies, its own
+signal handlers.  One graceful stop for every child, forked or launched,
+waited on in a thread or an event loop: SIGTERM, a wait of at most
+``STOP_GRACE`` seconds (``settings.py``), then SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from d2l_book.settings import STOP_GRACE
+
+_POLL = 0.02  # seconds between two looks at a stopping child
+
+
+def die_with_parent(signum: int) -> None:
+    """Linux: get ``signum`` when the process that forked this one dies."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signum)  # PR_SET_PDEATHSIG
+
+
+def enter_child(parent_death: int, handler: Any = signal.SIG_DFL) -> None:
+    """In a forked child: its own process group, ``parent_death`` when the parent
+    dies, and ``handler`` for SIGINT and SIGTERM (the defaults unless given)."""
+    os.setpgid(0, 0)
+    die_with_parent(parent_death)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+
+
+def signal_children(pids: Iterable[int], signum: int) -> None:
+    """Send ``signum`` to each child's process group (the child, off POSIX)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            if hasattr(os, "killpg"):
+                os.killpg(pid, signum)
+            else:
+                os.kill(pid, signum)
+
+
+def _stop_steps(
+    send: Callable[[int], None], stopped: Callable[[], bool], grace: float
+) -> Iterator[float]:
+    """SIGTERM, pauses (yielded) until ``stopped()`` or ``grace`` s, then SIGKILL."""
+    send(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while not stopped() and time.monotonic() < deadline:
+        yield _POLL
+    if not stopped():
+        send(signal.SIGKILL)
+
+
+def stop_gracefully(
+    send: Callable[[int], None], stopped: Callable[[], bool], grace: float = STOP_GRACE
+) -> None:
+    """Stop a child with ``send(signum)``: SIGTERM, wait (blocking), SIGKILL."""
+    for pause in _stop_steps(send, stopped, grace):
+        time.sleep(pause)
+
+
+async def stop_gracefully_async(
+    send: Callable[[int], None], stopped: Callable[[], bool], grace: float = STOP_GRACE
+) -> None:
+    """:func:`stop_gracefully` in an event loop, which it never blocks."""
+    for pause in _stop_steps(send, stopped, grace):
+        await asyncio.sleep(pause)
+
+
+def stop_process_groups(pids: list[int]) -> None:
+    """SIGTERM each forked child's group, wait up to STOP_GRACE s, SIGKILL; reap.
+
+    The caller is the only one that reaps these children.
+    """
+    running = list(pids)
+
+    def stopped() -> bool:
+        for pid in list(running):
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    return False
+            running.remove(pid)
+        return True
+
+    stop_gracefully(lambda signum: signal_children(running, signum), stopped)
+    # The groups' other members get SIGKILL too, whether or not the child left.
+    signal_children(pids, signal.SIGKILL)
+    for pid in running:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
