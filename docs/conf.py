@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from sphinx.application import Sphinx
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
@@ -112,6 +115,24 @@ html_show_sourcelink = False
 
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
+
+
+def _search_page_scripts(app: Sphinx, pagename: str, *args: Any) -> None:
+    """The search page's summaries drop TeX source and folded code.
+
+    ``docs/_static/search-text.js`` wraps Sphinx's ``Search.htmlToText``
+    (the customisation point searchtools.js leaves); it is deferred because
+    furo writes searchtools.js after the page's scripts.  Added from
+    html-page-context, it is loaded by the search page alone.
+    """
+    if pagename == "search":
+        app.add_js_file("search-text.js", loading_method="defer")
+
+
+def setup(app: Sphinx) -> None:
+    """Hooks of this configuration (each book's conf.py imports this one)."""
+    app.connect("html-page-context", _search_page_scripts)
+
 
 # -- The hosted site -------------------------------------------------------------
 # The site's address is one setting, D2L_SITE_URL (default: a local preview at
