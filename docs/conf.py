@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from docutils import nodes
 from sphinx.application import Sphinx
 
 DOCS = Path(__file__).resolve().parent
@@ -129,9 +130,24 @@ def _search_page_scripts(app: Sphinx, pagename: str, *args: Any) -> None:
         app.add_js_file("search-text.js", loading_method="defer")
 
 
+def _unsearched_math(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Keep TeX source out of the search index.
+
+    Sphinx indexes a formula's TeX as words, so "left", "end" or "mathbf"
+    found every page with ``\\left(``, ``\\end{align}`` or bold symbols.
+    Sphinx's indexer skips a node with the class ``no-search``.
+    """
+    for formula in doctree.findall(
+        lambda n: isinstance(n, nodes.math | nodes.math_block)
+    ):
+        if "no-search" not in formula["classes"]:
+            formula["classes"].append("no-search")
+
+
 def setup(app: Sphinx) -> None:
     """Hooks of this configuration (each book's conf.py imports this one)."""
     app.connect("html-page-context", _search_page_scripts)
+    app.connect("doctree-resolved", _unsearched_math)
 
 
 # -- The hosted site -------------------------------------------------------------
