@@ -68,6 +68,7 @@ extensions = [
     "d2l_book.sphinxext.api_origin",
     "d2l_book.sphinxext.glossary_tips",
     "d2l_book.sphinxext.last_changed",
+    "d2l_book.sphinxext.search_text",
 ]
 templates_path = [str(DOCS / "_templates")]
 html_static_path = [str(DOCS / "_static")]
@@ -120,6 +121,7 @@ html_show_sourcelink = False
 
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
+
 
 # -- The hosted site -------------------------------------------------------------
 # The site's address is one setting, D2L_SITE_URL (default: a local preview at
