@@ -27,12 +27,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from d2l_book import build  # the site's execution step
+from d2l_book import (
+    build,  # the site's execution step
+    print_editions,
+)
+from d2l_book.print_editions import pdf_name
 from d2l_book.render import book_config
 from d2l_book.settings import BOOKS as _BOOK_INFO
 from d2l_book.settings import BUILD, DOCS, HTML
-from d2l_book import print_editions
-from d2l_book.print_editions import pdf_name
 
 BOOKS = tuple(_BOOK_INFO)
 LATEX = BUILD / "latex"
