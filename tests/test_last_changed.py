@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from last_changed import page_dates
 
+from d2l_book.sphinxext.last_changed import page_dates
 from engine_book import SmallBook
 
 DAY = "2026-03-04"

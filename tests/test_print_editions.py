@@ -12,11 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import print_editions
 import pytest
 from bs4 import BeautifulSoup
 
 from conftest import DOCS
+from d2l_book import print_editions
 from engine_book import HEADER, INDEX, SmallBook
 
 # The small book's home page, with its print edition's link as the real one has.
@@ -67,9 +67,11 @@ def publish_stand_ins(book: SmallBook) -> None:
         latex = book.build_dir / "latex" / name
         latex.mkdir(parents=True, exist_ok=True)
         (latex / f"d2l-prep-{name}.pdf").write_bytes(f"%PDF-1.5 {name}\n".encode())
-    code = "import pdf\nfor name in ('en', 'zh'):\n    pdf.publish(name)\n"
+    code = (
+        "from d2l_book import pdf\nfor name in ('en', 'zh'):\n    pdf.publish(name)\n"
+    )
     run = subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, 'docs')\n{code}"],
+        [sys.executable, "-c", code],
         env=book.env(),
         cwd=book.root,
         capture_output=True,
