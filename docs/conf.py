@@ -92,6 +92,16 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 nb_mime_priority_overrides = [("html", "image/svg+xml", 5)]
 
+# -- Numbered figures -------------------------------------------------------------
+# A figure is a code cell's image with `mystnb: figure: {name, caption}` in its
+# metadata; the name (fig-<page>-<what>) is the same in both books, so
+# {numref}`fig-calculus-tangents` works in either. Figures are numbered per
+# chapter (the chapters' toctree is numbered): "Figure 4.2" / "图 4.2", in the
+# HTML and in the PDF alike; the words are in language_settings (numfig_format).
+numfig = True
+numfig_secnum_depth = 1
+NUMFIG_FORMAT = {"en": {"figure": "Figure %s"}, "zh": {"figure": "图 %s"}}
+
 # -- Autodoc ------------------------------------------------------------------
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"
@@ -158,6 +168,7 @@ def language_settings(book: str) -> dict[str, object]:
             "locale_dirs": prepare(info["language"], BUILD / "locale"),
             "ui_catalogue_digest": catalogue_digest(info["language"]),
             "html_theme_options": html_theme_options | footer_links(book),
+            "numfig_format": NUMFIG_FORMAT[book],
             "bilingual_book": book,
             "bilingual_books": BOOKS,
         }
