@@ -7,9 +7,12 @@ written once and means the same in both books.
 
 from __future__ import annotations
 
+import copy
 import os
+import string
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 DOCS = Path(__file__).resolve().parent
@@ -101,6 +104,66 @@ nb_mime_priority_overrides = [("html", "image/svg+xml", 5)]
 numfig = True
 numfig_secnum_depth = 1
 NUMFIG_FORMAT = {"en": {"figure": "Figure %s"}, "zh": {"figure": "图 %s"}}
+
+
+# The pages after the numbered chapters (appendix, glossary, API) are lettered
+# appendices, A, B, C, in both editions: the PDF starts LaTeX's \appendix before
+# the first of them, and the HTML numbers their figures A.1, C.2 (Sphinx would
+# count them on from 1 across those pages, unlike the PDF).
+def appendices(env: Any) -> list[str]:
+    """The pages of the root toctrees that no numbered toctree numbers, in order."""
+    root = env.config.root_doc
+    includes = env.toctree_includes.get(root, [])
+    return [doc for doc in includes if not env.toc_secnumbers.get(doc)]
+
+
+def _sphinx_figure_numbers(app: Any, env: Any) -> list[str]:
+    """Before Sphinx numbers the figures: put back the numbers it gave last time,
+    so that an unchanged appendix page does not look renumbered (and rewritten)."""
+    env.toc_fignumbers.update(getattr(env, "d2l_sphinx_fignumbers", {}))
+    return []
+
+
+def _letter_appendix_figures(app: Any, env: Any) -> list[str]:
+    """After Sphinx numbers the figures: (letter, n) on the appendix pages.
+
+    Returns the pages whose letters changed, to be written again.
+    """
+    before = getattr(env, "d2l_lettered_fignumbers", {})
+    env.d2l_sphinx_fignumbers, env.d2l_lettered_fignumbers = {}, {}
+    for letter, doc in zip(string.ascii_uppercase, appendices(env), strict=False):
+        numbers = env.toc_fignumbers.get(doc)
+        if not numbers:
+            continue
+        env.d2l_sphinx_fignumbers[doc] = copy.deepcopy(numbers)
+        for figures in numbers.values():
+            ordered = sorted(figures, key=figures.__getitem__)
+            figures.update({key: (letter, n) for n, key in enumerate(ordered, 1)})
+        env.d2l_lettered_fignumbers[doc] = copy.deepcopy(numbers)
+    lettered = env.d2l_lettered_fignumbers
+    return [doc for doc in lettered if lettered[doc] != before.get(doc)]
+
+
+def _latex_appendix(app: Any, doctree: Any, docname: str) -> None:
+    """In the PDF's one document: \\appendix before the first appendix page."""
+    from docutils import nodes  # noqa: PLC0415
+    from sphinx import addnodes  # noqa: PLC0415
+
+    if app.builder.name != "latex" or docname != app.config.root_doc:
+        return
+    first = set(appendices(app.env)[:1])
+    for start in doctree.findall(addnodes.start_of_file):
+        if start["docname"] in first:
+            raw = nodes.raw("", r"\appendix", format="latex")
+            start.parent.insert(start.parent.index(start), raw)
+            return
+
+
+def setup(app: Any) -> None:
+    """Letter the appendices (see above)."""
+    app.connect("env-get-updated", _sphinx_figure_numbers, priority=100)
+    app.connect("env-get-updated", _letter_appendix_figures, priority=900)
+    app.connect("doctree-resolved", _latex_appendix)
 
 # -- Autodoc ------------------------------------------------------------------
 autodoc_typehints = "description"
@@ -245,6 +308,8 @@ _LATEX_PREAMBLE = {
 \makeatletter
 \def\@chappos{章}
 \renewcommand{\DOCH}{\CNV\FmN{\@chapapp\,\thechapter\,\@chappos}\par\nobreak\vskip 20\p@}
+\addto\captionsenglish{\renewcommand{\appendixname}{附录}}
+\g@addto@macro\appendix{\def\@chappos{}}
 \makeatother""",
 }
 

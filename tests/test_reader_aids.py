@@ -141,10 +141,10 @@ def test_top_of_page_template_shows_the_links_only_with_a_repository(
 
 # -- Numbered figures ------------------------------------------------------------
 
-# The caption number in each book's words: "Figure 4.2" / "图 4.2" (a chapter
-# number and the figure's place in it; pages outside the numbered chapters
-# have a plain number).
-FIGURE_NUMBER = {"en": r"Figure \d+(\.\d+)?", "zh": r"图 \d+(\.\d+)?"}
+# The caption number in each book's words: "Figure 4.2" / "图 4.2", a chapter
+# number (a letter on the appendix pages: "Figure A.1") and the figure's place
+# in it.
+FIGURE_NUMBER = {"en": r"Figure (\d+|[A-Z])\.\d+", "zh": r"图 (\d+|[A-Z])\.\d+"}
 _FIGURE_NAME = re.compile(r"^ {4}name: (\S+)$", re.MULTILINE)
 
 
