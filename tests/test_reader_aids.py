@@ -170,7 +170,9 @@ def caption_problems(html: Path, book: str) -> list[str]:
         if label is None or not number.fullmatch(label.get_text().strip()):
             problems.append(f"{figure.get('id')}: caption number {label}")
         words = text.get_text() if text else ""
-        if not words.strip() or (book == "zh") != bool(re.search(r"[\u4e00-\u9fff]", words)):
+        if not words.strip() or (book == "zh") != bool(
+            re.search(r"[\u4e00-\u9fff]", words)
+        ):
             problems.append(f"{figure.get('id')}: caption text {words!r}")
     return problems
 
