@@ -155,7 +155,9 @@ def _latex_appendix(app: Any, doctree: Any, docname: str) -> None:
     first = set(appendices(app.env)[:1])
     for start in doctree.findall(addnodes.start_of_file):
         if start["docname"] in first:
-            raw = nodes.raw("", r"\appendix", format="latex")
+            # Sphinx numbers figures by \arabic{chapter}: by the letter here.
+            tex = r"\appendix\renewcommand{\thefigure}{\thechapter.\arabic{figure}}"
+            raw = nodes.raw("", tex, format="latex")
             start.parent.insert(start.parent.index(start), raw)
             return
 
@@ -329,6 +331,10 @@ _LATEX_PREAMBLE = {
 \renewcommand{\DOCH}{\CNV\FmN{\@chapapp\,\thechapter\,\@chappos}\par\nobreak\vskip 20\p@}
 \addto\captionsenglish{\renewcommand{\appendixname}{附录}}
 \g@addto@macro\appendix{\def\@chappos{}}
+% A caption reads 图 4.1　… (a space, not a colon); otherwise report.cls's own.
+\long\def\@makecaption#1#2{\vskip\abovecaptionskip\sbox\@tempboxa{#1\quad #2}%
+\ifdim\wd\@tempboxa>\hsize #1\quad #2\par\else\global\@minipagefalse
+\hb@xt@\hsize{\hfil\box\@tempboxa\hfil}\fi\vskip\belowcaptionskip}
 \makeatother""",
 }
 
