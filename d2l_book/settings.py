@@ -81,6 +81,8 @@ CODE_PROMPTS = {
     "en": ("Show the complete definition (saved in d2l_prep)", "Hide the complete definition"),
     "zh": ("显示完整定义（保存在 d2l_prep 包中）", "隐藏完整定义"),
 }  # fmt: skip
+# How a figure's number reads (Sphinx's numfig_format).
+NUMFIG_FORMAT = {"en": {"figure": "Figure %s"}, "zh": {"figure": "图 %s"}}
 # The links to where the book lives (D2L_REPO_URL), in each book's language.
 REPO_LABELS = {
     "en": {"edit": "Edit this page", "report": "Report a problem", "repo": "Source"},

@@ -28,6 +28,7 @@ from d2l_book.settings import (  # noqa: E402
     COPYRIGHT_YEAR,
     DOCS,
     MYST_EXTENSIONS,
+    NUMFIG_FORMAT,
     REPO_LABELS,
     REPO_URL,
     cell_timeout,
@@ -69,6 +70,7 @@ extensions = [
     "d2l_book.sphinxext.glossary_tips",
     "d2l_book.sphinxext.last_changed",
     "d2l_book.sphinxext.search_text",
+    "d2l_book.sphinxext.numbered_figures",
 ]
 templates_path = [str(DOCS / "_templates")]
 html_static_path = [str(DOCS / "_static")]
@@ -101,6 +103,18 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
 nb_mime_priority_overrides = [("html", "image/svg+xml", 5)]
+
+# -- Numbered figures -------------------------------------------------------------
+# A figure is a code cell's image with `mystnb: figure: {name, caption}` in its
+# metadata; the name (fig-<page>-<what>) is the same in both books, so
+# {numref}`fig-calculus-tangents` works in either. Figures are numbered per
+# chapter (the chapters' toctree is numbered): "Figure 4.2" / "图 4.2", in the
+# HTML and in the PDF alike; the words are
+# d2l_book/settings.py's NUMFIG_FORMAT; d2l_book/sphinxext/numbered_figures.py
+# letters the appendices.
+numfig = True
+numfig_secnum_depth = 1
+
 
 # -- Autodoc ------------------------------------------------------------------
 autodoc_typehints = "description"
@@ -164,6 +178,7 @@ def language_settings(book: str) -> dict[str, object]:
             "locale_dirs": prepare(info["language"], BUILD / "locale"),
             "ui_catalogue_digest": catalogue_digest(info["language"]),
             "html_theme_options": html_theme_options | footer_links(book),
+            "numfig_format": NUMFIG_FORMAT[book],
             "bilingual_book": book,
             "bilingual_books": BOOKS,
         }
@@ -269,6 +284,12 @@ _LATEX_PREAMBLE = {
 \makeatletter
 \def\@chappos{章}
 \renewcommand{\DOCH}{\CNV\FmN{\@chapapp\,\thechapter\,\@chappos}\par\nobreak\vskip 20\p@}
+\addto\captionsenglish{\renewcommand{\appendixname}{附录}}
+\g@addto@macro\appendix{\def\@chappos{}}
+% A caption reads 图 4.1　… (a space, not a colon); otherwise report.cls's own.
+\long\def\@makecaption#1#2{\vskip\abovecaptionskip\sbox\@tempboxa{#1\quad #2}%
+\ifdim\wd\@tempboxa>\hsize #1\quad #2\par\else\global\@minipagefalse
+\hb@xt@\hsize{\hfil\box\@tempboxa\hfil}\fi\vskip\belowcaptionskip}
 \makeatother""",
 }
 

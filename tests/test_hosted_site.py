@@ -70,6 +70,21 @@ def test_scrolling_outputs_become_tab_stops() -> None:
     assert body.count('tabindex="0"') == 2, "a plot shrinks to fit: no tab stop"
 
 
+def test_a_numbered_graph_figure_is_a_tab_stop() -> None:
+    """A graph inside a numbered <figure> (with its caption) scrolls the same way."""
+    graph = (
+        '<div class="cell_output docutils container">\n'
+        '<figure class="align-default" id="fig-x">\n'
+        '<img alt="graph" class="graph-figure" src="g.svg" />\n'
+        "<figcaption><p>Figure 8.1 A graph.</p></figcaption></figure></div>"
+    )
+    context: dict[str, Any] = {"body": graph}
+    _accessible_markup(None, "chapter", "page.html", context, None)  # type: ignore[arg-type]
+    assert context["body"].startswith(
+        '<div class="cell_output docutils container" tabindex="0">'
+    )
+
+
 def test_only_inline_code_is_hashed_once_each() -> None:
     assert inline_script_hashes(PAGE) == [
         _sha256('document.body.dataset.theme = "auto";'),

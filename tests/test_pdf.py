@@ -187,3 +187,35 @@ def test_site_links_each_pdf(
     for book in BOOKS:
         assert links(built_site / book / "index.html") == {site_pdfs[book].resolve()}
         assert site_pdfs[book].read_bytes() == (PDF / site_pdfs[book].name).read_bytes()
+
+
+def html_figures(html: Path) -> list[tuple[str, str]]:
+    """(number, caption) of each figure of a built page: ("Figure 4.1", "The ...")."""
+    tree = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    return [
+        (number.get_text().strip(), number.find_next_sibling().get_text())
+        for number in tree.select("article figcaption .caption-number")
+    ]
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_figures_have_the_numbers_of_the_site(
+    built_pdfs: dict[str, PdfReader], built_site: Path, book: str
+) -> None:
+    """Each figure is printed with the number and caption the site gives it
+    ("Figure 4.1: The parabola ...", "图 C.2  ..."), appendix letters included."""
+    text = squeeze("".join(_texts(built_pdfs[book])))
+    figures = [
+        figure
+        for page, _ in chapters(book)
+        for figure in html_figures(built_site / book / f"{page}.html")
+    ]
+    assert len(figures) == 29
+    missing = [
+        f"{number} {caption}"
+        for number, caption in figures
+        if not re.search(
+            re.escape(squeeze(number)) + ":?" + re.escape(squeeze(caption)[:10]), text
+        )
+    ]
+    assert missing == []

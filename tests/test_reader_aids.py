@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,64 @@ def test_top_of_page_template_shows_the_links_only_with_a_repository(
     }
     bare = template.render(other_books=[], repo_links=repo_links("", book, "x", ".md"))
     assert "repo-links" not in bare
+
+
+# -- Numbered figures ------------------------------------------------------------
+
+# The caption number in each book's words: "Figure 4.2" / "图 4.2", a chapter
+# number (a letter on the appendix pages: "Figure A.1") and the figure's place
+# in it.
+FIGURE_NUMBER = {"en": r"Figure (\d+|[A-Z])\.\d+", "zh": r"图 (\d+|[A-Z])\.\d+"}
+_FIGURE_NAME = re.compile(r"^ {4}name: (\S+)$", re.MULTILINE)
+
+
+def figure_labels(book: str, page: str) -> list[str]:
+    """The figure names a page's source gives, in order."""
+    return _FIGURE_NAME.findall((DOCS / book / f"{page}.md").read_text("utf-8"))
+
+
+def caption_problems(html: Path, book: str) -> list[str]:
+    """What is wrong with the captions of a built page's images, one line each."""
+    article = soup(html).find("article")
+    assert article is not None, f"{html} has no article"
+    number = re.compile(FIGURE_NUMBER[book])
+    problems = []
+    for img in article.find_all("img"):
+        figure = img.find_parent("figure")
+        caption = figure.find("figcaption") if figure else None
+        if caption is None:
+            problems.append(f"{img.get('src')}: no caption")
+            continue
+        label = caption.select_one(".caption-number")
+        text = caption.select_one(".caption-text")
+        if label is None or not number.fullmatch(label.get_text().strip()):
+            problems.append(f"{figure.get('id')}: caption number {label}")
+        words = text.get_text() if text else ""
+        if not words.strip() or (book == "zh") != bool(
+            re.search(r"[\u4e00-\u9fff]", words)
+        ):
+            problems.append(f"{figure.get('id')}: caption text {words!r}")
+    return problems
+
+
+def test_figure_labels_are_the_same_in_both_books() -> None:
+    for page in (p.stem for p in (DOCS / "en").glob("*.md")):
+        labels = figure_labels("en", page)
+        assert labels == figure_labels("zh", page), page
+        assert all(label.startswith(f"fig-{page}-") for label in labels), labels
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("book", BOOKS)
+def test_every_figure_has_a_numbered_caption(built_site: Path, book: str) -> None:
+    problems, ids = [], {}
+    for html in sorted((built_site / book).glob("*.html")):
+        if not (DOCS / book / f"{html.stem}.md").is_file():
+            continue  # Sphinx's own pages (genindex, search, py-modindex)
+        problems += [f"{html.name}: {p}" for p in caption_problems(html, book)]
+        figures = soup(html).select("article figure[id^=fig-]")
+        ids[html.stem] = [figure["id"] for figure in figures]
+    assert problems == []
+    assert sum(map(len, ids.values())) == 29  # 26 in the chapters, 3 on the API page
+    for page, found in ids.items():
+        assert found == figure_labels("en", page), page

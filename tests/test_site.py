@@ -40,13 +40,16 @@ def soup(path: Path) -> BeautifulSoup:
 def outputs(path: Path) -> list[str]:
     """The rendered outputs of every code cell of a page, in order.
 
-    A figure's alt text is written in the page's language, and so is its
-    drawing (a file of its own): both are left out, the figure's place stays.
+    A figure's alt text is written in the page's language, and so are its
+    drawing (a file of its own) and its caption: they are left out, the
+    figure's place and label stay.
     """
     divs = soup(path).select("div.cell_output")
     for image in (image for div in divs for image in div.find_all("img")):
         image.attrs.pop("alt", None)
         image["src"] = "figure"
+    for caption in [caption for div in divs for caption in div.find_all("figcaption")]:
+        caption.decompose()
     return [str(div) for div in divs]
 
 

@@ -70,10 +70,11 @@ _CAPTION = re.compile(r'(<p class="caption" role="heading")(?![^>]*aria-level)')
 _PRE = re.compile(r"<pre(?=[\s>])(?![^>]*tabindex)")
 # A cell output that shows a computation graph: on a phone the graph keeps a
 # readable width and the output scrolls sideways (``graph-figure`` in
-# d2l-prep.css). Other figures shrink to fit and never scroll.
+# d2l-prep.css). Other figures shrink to fit and never scroll. The image may
+# sit in a numbered <figure> with its caption.
 _GRAPH_OUTPUT = re.compile(
     r'(<div class="cell_output docutils container")'
-    r'(?=>\s*<img\b[^>]*\bclass="[^"]*\bgraph-figure\b)'
+    r'(?=>\s*(?:<figure\b[^>]*>\s*)?<img\b[^>]*\bclass="[^"]*\bgraph-figure\b)'
 )
 
 
