@@ -192,6 +192,28 @@ def test_books_that_differ_fail_before_any_kernel_starts(book: SmallBook) -> Non
     assert "executing" not in result.stdout
 
 
+def test_twins_whose_outlines_differ_fail_the_build(book: SmallBook) -> None:
+    # Same code, but zh has a section en lacks, and alpha's labels differ.
+    beta = page("Beta", "x = 21", "print('beta', 2 * x)")
+    book.write(
+        "beta.md", beta.replace("Some prose.\n", "Some prose.\n\n## More\n"), ("zh",)
+    )
+    alpha = page("Alpha", "print('alpha', 1 + 1)")
+    book.write("alpha.md", alpha.replace("# Alpha", "(sec-alpha)=\n# Alpha"), ("en",))
+    book.write("alpha.md", alpha.replace("# Alpha", "(sec-alfa)=\n# Alpha"), ("zh",))
+    result = book.build()
+    assert result.returncode == 1
+    assert (
+        "docs/en/alpha.md:8 has the label (sec-alpha)=, docs/zh/alpha.md:8 has the "
+        "label (sec-alfa)=: twin pages must have the same (label)= targets"
+    ) in result.stderr
+    assert (
+        "docs/en/beta.md has no more headings, docs/zh/beta.md:12 has a level-2 "
+        "heading (##): twin pages must have the same headings"
+    ) in result.stderr
+    assert "executing" not in result.stdout
+
+
 def test_launched_kernels_give_the_same_pages(book: SmallBook, tmp_path: Path) -> None:
     book.write(
         "beta.md",
