@@ -69,6 +69,8 @@ extensions = [
     "d2l_book.sphinxext.glossary_tips",
     "d2l_book.sphinxext.last_changed",
     "d2l_book.sphinxext.search_text",
+    # Last: values other extensions change, declared as they end up.
+    "d2l_book.sphinxext.stable_config",
 ]
 templates_path = [str(DOCS / "_templates")]
 html_static_path = [str(DOCS / "_static")]
