@@ -15,9 +15,10 @@ docs, serve, pdf, tests, check and bench share ONE virtual environment,
 1.6 GB), made by this file rather than by nox, which would give each session
 its own. It is installed once and again only when ``pyproject.toml`` or
 ``constraints.txt`` changes (their hash is kept in the environment); delete
-``.nox/book`` or set ``D2L_REINSTALL=1`` to force it. ``save`` needs only the
-standard library and runs with nox's own Python. ``lint`` (ruff) and ``dist``
-(build, twine) keep their own small environments.
+``.nox/book`` or set ``D2L_REINSTALL=1`` to force it. ``save`` and ``lint``
+share ``.nox/ruff``, which holds ruff alone (the version ``constraints.txt``
+pins; delete the folder after changing the pin): ``save`` formats the modules
+it writes with it. ``dist`` (build, twine) keeps its own small environment.
 
 Installs use pip (``uv`` would not see the local CPU wheel of PyTorch);
 ``constraints.txt`` pins torch for every install.
@@ -44,6 +45,8 @@ CONSTRAINTS = ("-c", "constraints.txt")
 BOOK_ENV = ROOT / ".nox" / "book"
 BOOK_EXTRAS = "docs,test"
 STAMP = BOOK_ENV / "d2l-prep-install.sha256"
+# lint and save share a small environment holding ruff alone.
+RUFF_ENV = ROOT / ".nox" / "ruff"
 # `nox -s check`: the tests that need no build, no browser and no kernel, and
 # take seconds: book parity (en/zh), the #@save check, the glossary, alt text
 # given for every figure cell, the cell reader and the hosted site's tooling.
@@ -96,6 +99,22 @@ def _book_env(session: nox.Session) -> dict[str, str]:
         "VIRTUAL_ENV": str(BOOK_ENV),
         "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
     }
+
+
+def _ruff_env(session: nox.Session) -> str:
+    """The python of ``.nox/ruff``: ruff alone, as ``constraints.txt`` pins it.
+
+    Made on first use; reinstalled when ``constraints.txt`` changes.
+    """
+    python = RUFF_ENV / "bin" / "python"
+    stamp = RUFF_ENV / "constraints.sha256"
+    key = hashlib.sha256((ROOT / "constraints.txt").read_bytes()).hexdigest()
+    if not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != key:
+        if not python.exists():
+            session.run_install(sys.executable, "-m", "venv", str(RUFF_ENV))
+        session.run_install(str(python), "-m", "pip", "install", *CONSTRAINTS, "ruff")
+        stamp.write_text(key + "\n", encoding="utf-8")
+    return str(python)
 
 
 def _run(session: nox.Session, env: dict[str, str], *args: str) -> None:
@@ -151,12 +170,11 @@ def check(session: nox.Session) -> None:
 def save(session: nox.Session) -> None:
     """Regenerate the package's #@save modules (``-- --check`` only checks).
 
-    The tool reads pages and writes modules with the standard library only, so
-    it runs with no install: in the shared environment when it exists, else
-    with nox's own Python.
+    The tool reads pages with the standard library and formats the modules
+    with ruff, so it runs in the small ruff environment it shares with
+    ``lint`` (no torch, no Sphinx).
     """
-    book_python = BOOK_ENV / "bin" / "python"
-    python = str(book_python) if book_python.exists() else sys.executable
+    python = _ruff_env(session)
     session.run(python, "-m", "d2l_book", "save", *session.posargs, external=True)
 
 
@@ -178,9 +196,9 @@ def dist(session: nox.Session) -> None:
     session.run("python", "tools/check_dist.py", str(out))
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def lint(session: nox.Session) -> None:
     """ruff lint and format check over the package, tests and tooling."""
-    session.install("ruff>=0.6")
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
+    python = _ruff_env(session)
+    session.run(python, "-m", "ruff", "check", ".", external=True)
+    session.run(python, "-m", "ruff", "format", "--check", ".", external=True)

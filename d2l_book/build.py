@@ -71,10 +71,42 @@ def build_lock() -> Iterator[None]:
         lock.release()
 
 
-def check_books(books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
-    """Problems that make the books differ: a missing twin, a differing code cell."""
+def _twin_problems(first: Path, second: Path, name: str) -> list[str]:
+    """How page ``name`` of two books' folders differs: code cells, outline."""
     from d2l_book.cells import parse_code_cells
+    from d2l_book.twins import structure_difference
 
+    named = [
+        (f"docs/{f.name}/{name}", (f / name).read_text(encoding="utf-8"))
+        for f in (first, second)
+    ]
+    problems = []
+    cells = [parse_code_cells(text, label) for label, text in named]
+    for number, (a, b) in enumerate(zip(*cells, strict=False), start=1):
+        if (a.source, a.tags) != (b.source, b.tags):
+            problems.append(
+                f"{named[0][0]}:{a.line} and {named[1][0]}:{b.line}: "
+                f"code cell {number} differs between the books"
+            )
+            break
+    else:
+        if len(cells[0]) != len(cells[1]):
+            problems.append(
+                f"{named[0][0]} has {len(cells[0])} code cells, "
+                f"{named[1][0]} has {len(cells[1])}"
+            )
+    if difference := structure_difference(*named):
+        problems.append(difference)
+    return problems
+
+
+def check_books(books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
+    """Problems that make the books differ.
+
+    A page with no twin in the other book, a code cell that differs, or an
+    outline that differs (headings or ``(label)=`` targets, see
+    :mod:`d2l_book.twins`); each names the page and the first difference.
+    """
     folders = [DOCS / book for book in BOOKS if (DOCS / book).is_dir()]
     if len(folders) < 2 or not set(books) & set(BOOKS):
         return []
@@ -86,26 +118,7 @@ def check_books(books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
             has = first if name in names[0] else folder
             problems.append(f"docs/{has.name}/{name} has no twin in the other book")
         for name in sorted(set(names[0]) & set(pages)):
-            cells = [
-                parse_code_cells(
-                    (f / name).read_text(encoding="utf-8"), f"docs/{f.name}/{name}"
-                )
-                for f in (first, folder)
-            ]
-            for number, (a, b) in enumerate(zip(*cells, strict=False), start=1):
-                if (a.source, a.tags) != (b.source, b.tags):
-                    problems.append(
-                        f"docs/{first.name}/{name}:{a.line} and "
-                        f"docs/{folder.name}/{name}:{b.line}: code cell {number} "
-                        "differs between the books"
-                    )
-                    break
-            else:
-                if len(cells[0]) != len(cells[1]):
-                    problems.append(
-                        f"docs/{first.name}/{name} has {len(cells[0])} code cells, "
-                        f"docs/{folder.name}/{name} has {len(cells[1])}"
-                    )
+            problems.extend(_twin_problems(first, folder, name))
     return problems
 
 

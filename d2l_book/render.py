@@ -47,6 +47,10 @@ def sphinx_args(book: str) -> list[str]:
     return [
         "-b",
         "html",
+        # Loads the theme before Sphinx compares the configuration
+        # (d2l_book/sphinxext/stable_config.py).
+        "-t",
+        "d2l_html",
         "-W",
         "--keep-going",
         "-d",

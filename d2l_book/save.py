@@ -2,7 +2,8 @@
 
 A code cell of a page whose first line is ``#@save <module>`` belongs to the
 package: this tool writes every such cell of ``docs/en/*.md``, in page order,
-into ``src/d2l_prep/<module>.py`` under a header naming the page it came from.
+into ``src/d2l_prep/<module>.py`` under a header naming the page it came from,
+formatted by ruff (``d2l_book/save_format.py``; ruff is required).
 The Chinese book must carry the same cells (``docs/zh``); the tool refuses to
 write when it does not.
 
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from d2l_book import settings
 from d2l_book.cells import read_code_cells
+from d2l_book.save_format import RuffMissing, format_module
 from d2l_book.save_imports import member_key, sorted_imports, split_imports
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "collect",
     "render",
     "generate",
+    "formatted",
     "stale_modules",
     "main",
 ]
@@ -296,9 +299,18 @@ def _generated(root: Path) -> dict[str, Path]:
     }
 
 
+def formatted(root: Path) -> dict[str, str]:
+    """``render`` of the book's cells, each module as ``ruff format`` leaves it."""
+    package = _package_dir(root)
+    return {
+        name: format_module(text, package / f"{name}.py", root)
+        for name, text in render(collect(root)).items()
+    }
+
+
 def stale_modules(root: Path) -> list[str]:
     """Modules whose file differs from the book (or that no page saves any more)."""
-    wanted = render(collect(root))
+    wanted = formatted(root)
     existing = _generated(root)
     stale = [
         name
@@ -318,7 +330,7 @@ def generate(root: Path) -> list[Path]:
     A module file that exists but was not written by this tool is never
     overwritten: that is an error.
     """
-    wanted = render(collect(root))
+    wanted = formatted(root)
     existing = _generated(root)
     written = []
     for name, text in wanted.items():
@@ -366,6 +378,6 @@ def main(args: argparse.Namespace) -> int:
             action = "wrote" if path.exists() else "removed"
             print(f"{action} {path.relative_to(root)}")
         return 0
-    except (ValueError, FileExistsError) as error:
+    except (ValueError, FileExistsError, RuffMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

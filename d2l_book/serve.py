@@ -16,7 +16,9 @@ open page then reloads through a web socket, by a script file.
 A change to Python code or to ``matplotlibrc`` (the engine, ``conf.py``, the
 package) restarts the preview, since the serving process holds their old
 versions; a Python file that does not compile is reported and waited on.
-A failed rebuild is reported and the preview goes on.
+A failed rebuild is reported and the preview goes on; the open pages show a
+banner with its first error and the page's ``.md`` location until a rebuild
+succeeds (the rebuild's error output is kept for that, then printed).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import json
 import os
 import signal
 import subprocess
@@ -44,7 +47,7 @@ from d2l_book.build import (
     run_stoppable,
 )
 from d2l_book.render import sphinx_args
-from d2l_book.serve_app import make_app
+from d2l_book.serve_app import first_error, make_app
 from d2l_book.settings import BOOKS, BUILD, DOCS, ROOT, serve_port
 
 # How the engine starts itself again (a rebuild, a restart): ``python -m d2l_book``
@@ -87,11 +90,14 @@ def compile_errors(paths: Iterable[Path]) -> str:
     return ""
 
 
-def _child(rebuild: Callable[[], int], on_signal: Any, inherited: list[int]) -> None:
+def _child(
+    rebuild: Callable[[], int], on_signal: Any, inherited: list[int], errors: Path
+) -> None:
     """In the forked child: its own process group and signals, one rebuild.
 
     It closes the server's listening sockets (``inherited``) and gets SIGTERM
     if the serving process dies, so it never outlives the preview on its port.
+    Its error output goes to ``errors`` (the preview shows it, see ``Preview``).
     """
     code = 1
     try:
@@ -99,6 +105,9 @@ def _child(rebuild: Callable[[], int], on_signal: Any, inherited: list[int]) -> 
         for fd in inherited:
             with contextlib.suppress(OSError):
                 os.close(fd)
+        fd = os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
         code = rebuild()
     except BaseException as error:  # noqa: BLE001 (the child must reach _exit)
         print(f"rebuild stopped: {error!r}", file=sys.stderr)
@@ -109,7 +118,11 @@ def _child(rebuild: Callable[[], int], on_signal: Any, inherited: list[int]) -> 
 
 
 def fork_rebuild(
-    rebuild: Callable[[], int], on_signal: Any, inherited: list[int], started: list[int]
+    rebuild: Callable[[], int],
+    on_signal: Any,
+    inherited: list[int],
+    started: list[int],
+    errors: Path,
 ) -> int:
     """Run ``rebuild`` in a child forked from this thread; its exit status.
 
@@ -121,7 +134,7 @@ def fork_rebuild(
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        _child(rebuild, on_signal, inherited)
+        _child(rebuild, on_signal, inherited, errors)
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)
     started.append(pid)
@@ -149,11 +162,17 @@ def rebuild_failure(code: int) -> str:
     return "the rebuild failed (see above); fix it and save"
 
 
-def launch_rebuild(command: list[str], started: list[int]) -> int:
-    """Run a rebuild as a new process (where ``os.fork`` is not used); its status."""
-    process = subprocess.Popen(command, start_new_session=os.name == "posix")
-    started.append(process.pid)
-    code = process.wait()
+def launch_rebuild(command: list[str], started: list[int], errors: Path) -> int:
+    """Run a rebuild as a new process (where ``os.fork`` is not used); its status.
+
+    Its error output goes to ``errors``, as a forked rebuild's does.
+    """
+    with errors.open("wb") as stderr:
+        process = subprocess.Popen(
+            command, stderr=stderr, start_new_session=os.name == "posix"
+        )
+        started.append(process.pid)
+        code = process.wait()
     started.remove(process.pid)
     return code
 
@@ -188,6 +207,9 @@ class Preview:
         self.sockets: set[Any] = set()
         self.restart = False
         self.server: Any = None
+        # The last rebuild's error output, and the banner's state it gives.
+        self.errors = BUILD / f"serve-{book}.stderr"
+        self.state: dict[str, Any] = {"failed": False}
 
     async def watch(self, stop: asyncio.Event) -> None:
         import watchfiles
@@ -211,11 +233,24 @@ class Preview:
                 return
             say(f"changed: {names}: rebuilding")
             try:
-                if code := await self.rebuild_once():
-                    say(rebuild_failure(code))
+                self.record(await self.rebuild_once())
             except OSError as error:  # fork or exec refused (memory, limits)
                 say(f"the rebuild could not start: {error}")
+                self.state = {"failed": True, "where": "", "message": str(error)}
             await self.reload_pages()  # failed or not, Sphinx may have written
+
+    def record(self, code: int) -> None:
+        """Show a rebuild's error output and keep its state for the pages."""
+        output = ""
+        with contextlib.suppress(OSError):
+            output = self.errors.read_text(encoding="utf-8", errors="replace")
+        sys.stderr.write(output)
+        sys.stderr.flush()
+        if code:
+            say(rebuild_failure(code))
+            self.state = {"failed": True, **first_error(output, rebuild_failure(code))}
+        else:
+            self.state = {"failed": False}
 
     async def rebuild_once(self) -> int:
         """Run one rebuild in a child; on cancellation, stop it (bounded)."""
@@ -224,10 +259,15 @@ class Preview:
         if self.fork:
             listening = [s.fileno() for x in self.server.servers for s in x.sockets]
             run = functools.partial(
-                fork_rebuild, self.rebuild, self.on_signal, listening, started
+                fork_rebuild,
+                self.rebuild,
+                self.on_signal,
+                listening,
+                started,
+                self.errors,
             )
         else:
-            run = functools.partial(launch_rebuild, self.command, started)
+            run = functools.partial(launch_rebuild, self.command, started, self.errors)
         future = loop.run_in_executor(None, run)
         try:
             return int(await asyncio.shield(future))
@@ -254,6 +294,8 @@ class Preview:
         await socket.accept()
         self.sockets.add(socket)
         try:
+            if self.state["failed"]:  # the page shows why it is not up to date
+                await socket.send_text(json.dumps(self.state))
             async for _ in socket.iter_text():
                 pass
         except WebSocketDisconnect:

@@ -6,6 +6,7 @@ middlewares of its own (see each class for why).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,19 +22,70 @@ RELOAD_SOCKET = "/_d2l-prep/reload"
 RELOAD_TAG = f'<script src="{RELOAD_SCRIPT}"></script>\n'.encode()
 
 
-# Reload on a message; after the preview restarts, reconnect and reload.
+# Reload on "reload"; after the preview restarts, reconnect and reload. A JSON
+# message is the state of the last rebuild: when it failed, a banner names the
+# first error and where it is, until the page is rebuilt and reloads. The
+# banner is built with DOM calls and styled through CSSOM (both allowed by the
+# pages' CSP, which forbids inline scripts and style attributes in markup).
 RELOAD_JS = f"""// Live preview (nox -s serve): reload when the book is rebuilt.
 (() => {{
   let seen = false;
+  const show = (state) => {{
+    document.getElementById("d2l-preview-error")?.remove();
+    if (!state.failed) return;
+    const banner = document.createElement("div");
+    banner.id = "d2l-preview-error";
+    banner.setAttribute("role", "alert");
+    Object.assign(banner.style, {{
+      position: "fixed", top: "0", left: "0", right: "0", zIndex: "10000",
+      padding: "0.6em 1em", background: "#8b0000", color: "#fff",
+      font: "14px/1.4 monospace", whiteSpace: "pre-wrap",
+    }});
+    const title = document.createElement("strong");
+    title.textContent = "The rebuild failed" + (state.where ? ` at ${{state.where}}` : "") + ": ";
+    banner.append(title, document.createTextNode(state.message));
+    document.body.prepend(banner);
+  }};
   const connect = () => {{
     const socket = new WebSocket(`ws://${{location.host}}{RELOAD_SOCKET}`);
     socket.onopen = () => {{ if (seen) location.reload(); seen = true; }};
-    socket.onmessage = () => location.reload();
+    socket.onmessage = (event) => {{
+      if (event.data === "reload") location.reload();
+      else show(JSON.parse(event.data));
+    }};
     socket.onclose = () => setTimeout(connect, 500);
   }};
   connect();
 }})();
 """
+
+# A page's location in a rebuild's error output: docs/<book>/<page>.md[:line].
+_LOCATION = re.compile(r"(?:\S*/)?(?P<where>docs/[^\s:]+\.md(?::\d+)?)")
+# An error line of its own: Sphinx's "WARNING: ..." (strict) or "ERROR: ...",
+# or the last line of a Python traceback ("ValueError: broken").
+_ERROR = re.compile(
+    r"(?P<line>(?:WARNING|ERROR|CRITICAL): .*|[A-Za-z_][\w.]*(?:Error|Exception|Interrupt)\b.*)"
+)
+
+
+def first_error(output: str, fallback: str) -> dict[str, str]:
+    """The banner's content for a failed rebuild, from its error output.
+
+    ``where`` is the first ``docs/…/page.md[:line]`` named, ``message`` the
+    first error line (``fallback`` when there is none).
+    """
+    where = message = ""
+    for line in (line.strip() for line in output.splitlines()):
+        located = _LOCATION.search(line)
+        if located and not where:
+            where = located["where"]
+            line = line[located.end() :]
+        error = _ERROR.search(line)
+        if error and not message:
+            message = error["line"]
+        if where and message:
+            break
+    return {"where": where, "message": message or fallback}
 
 
 class ReloadScript:

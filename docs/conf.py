@@ -71,6 +71,8 @@ extensions = [
     "d2l_book.sphinxext.last_changed",
     "d2l_book.sphinxext.search_text",
     "d2l_book.sphinxext.numbered_figures",
+    # Last: values other extensions change, declared as they end up.
+    "d2l_book.sphinxext.stable_config",
 ]
 templates_path = [str(DOCS / "_templates")]
 html_static_path = [str(DOCS / "_static")]

@@ -28,6 +28,43 @@ HTML = settings.HTML
 
 
 _build_failure: list[str] = []
+# What the session's build changed in the sources (see source_snapshot):
+# filled by built_site, checked by test_site.py.
+source_changes: list[str] = []
+
+
+def source_snapshot(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every source file under ``docs`` and ``src``.
+
+    Source files are those git tracks or would track: committed or not, an
+    author's new page counts, ignored files (the build folder, caches) do not.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+        + ["--", "docs", "src"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    snapshot = {}
+    for name in filter(None, listed.split("\0")):
+        path = root / name
+        if path.is_file():
+            stat = path.stat()
+            snapshot[name] = (stat.st_mtime_ns, stat.st_size)
+    return snapshot
+
+
+def changed_sources(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+) -> list[str]:
+    """The files written, added or removed between two ``source_snapshot``."""
+    return sorted(
+        name
+        for name in before.keys() | after.keys()
+        if before.get(name) != after.get(name)
+    )
 
 
 def run_build(
@@ -78,7 +115,9 @@ def built_site() -> Path:
         return HTML
     if _build_failure:
         pytest.fail(_build_failure[0])
+    before = source_snapshot()
     result = run_build()
+    source_changes.extend(changed_sources(before, source_snapshot()))
     log = result.stdout + result.stderr
     (BUILD / "build.log").parent.mkdir(parents=True, exist_ok=True)
     (BUILD / "build.log").write_text(log, encoding="utf-8")

@@ -51,7 +51,17 @@ def executed(log: str) -> list[str]:
 def test_a_cold_build_then_a_no_op_build(book: SmallBook) -> None:
     log = assert_good_build(book)
     assert sorted(executed(log)) == ["docs/en/alpha.md", "docs/en/beta.md"]
-    assert executed(assert_good_build(book)) == []
+    assert len(log.splitlines()) < 60, f"a cold build says too much:\n{log}"
+    quiet = assert_good_build(book)
+    assert executed(quiet) == []
+    # The configuration ends each build as it began (stable_config.py): Sphinx
+    # sees no change, re-reads nothing and leaves no .buildinfo.bak to prune.
+    for language in BOOKS:
+        sphinx_log = (book.build_dir / f"sphinx-{language}.log").read_text("utf-8")
+        assert "configuration has changed" not in sphinx_log, sphinx_log
+        assert "0 added, 0 changed, 0 removed" in sphinx_log, sphinx_log
+    assert "buildinfo" not in quiet, quiet
+    assert list(book.build_dir.rglob(".buildinfo.bak")) == []
     assert_clean(book)
 
 
@@ -189,6 +199,28 @@ def test_books_that_differ_fail_before_any_kernel_starts(book: SmallBook) -> Non
     assert "docs/en/beta.md:12 and docs/zh/beta.md:12: code cell 1 differs" in (
         result.stderr
     )
+    assert "executing" not in result.stdout
+
+
+def test_twins_whose_outlines_differ_fail_the_build(book: SmallBook) -> None:
+    # Same code, but zh has a section en lacks, and alpha's labels differ.
+    beta = page("Beta", "x = 21", "print('beta', 2 * x)")
+    book.write(
+        "beta.md", beta.replace("Some prose.\n", "Some prose.\n\n## More\n"), ("zh",)
+    )
+    alpha = page("Alpha", "print('alpha', 1 + 1)")
+    book.write("alpha.md", alpha.replace("# Alpha", "(sec-alpha)=\n# Alpha"), ("en",))
+    book.write("alpha.md", alpha.replace("# Alpha", "(sec-alfa)=\n# Alpha"), ("zh",))
+    result = book.build()
+    assert result.returncode == 1
+    assert (
+        "docs/en/alpha.md:8 has the label (sec-alpha)=, docs/zh/alpha.md:8 has the "
+        "label (sec-alfa)=: twin pages must have the same (label)= targets"
+    ) in result.stderr
+    assert (
+        "docs/en/beta.md has no more headings, docs/zh/beta.md:12 has a level-2 "
+        "heading (##): twin pages must have the same headings"
+    ) in result.stderr
     assert "executing" not in result.stdout
 
 

@@ -2,47 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from conftest import DOCS, pages
 from d2l_book.cells import read_code_cells
-
-_FENCE = re.compile(r"^(`{3,}|~{3,})")
-_HEADING = re.compile(r"^(#{1,6})\s+\S")
-_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
-
-
-def front_matter(text: str) -> str:
-    if not text.startswith("---\n"):
-        return ""
-    return text[: text.index("\n---\n", 4) + 5]
-
-
-def structure(text: str) -> tuple[list[int], list[str]]:
-    """Heading levels and ``(label)=`` targets outside code blocks, in order."""
-    levels: list[int] = []
-    labels: list[str] = []
-    fence = None
-    for line in text[len(front_matter(text)) :].splitlines():
-        opening = _FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)
-            continue
-        if fence is not None:
-            if (
-                line.strip()
-                and set(line.strip()) == {fence[0]}
-                and len(line.strip()) >= len(fence)
-            ):
-                fence = None
-            continue
-        if heading := _HEADING.match(line):
-            levels.append(len(heading.group(1)))
-        elif label := _LABEL.match(line):
-            labels.append(label.group(1))
-    return levels, labels
+from d2l_book.twins import front_matter, structure, structure_difference
 
 
 def test_every_page_exists_in_both_languages() -> None:
@@ -111,3 +75,13 @@ def test_only_the_figure_text_block_is_set_aside() -> None:
 def test_structure_reader_skips_code() -> None:
     text = "# Title\n(lab)=\n## A\n```python\n# not a heading\n```\n### B\n"
     assert structure(text) == ([1, 2, 3], ["lab"])
+
+
+def test_the_first_outline_difference_is_named_with_its_line() -> None:
+    en = ("docs/en/p.md", "# T\n(lab)=\n## A\n```\n## code\n```\n## B\n")
+    assert structure_difference(en, ("docs/zh/p.md", en[1])) == ""
+    zh = ("docs/zh/p.md", "# T\n(lab)=\n## A\n\n### B\n")
+    assert structure_difference(en, zh) == (
+        "docs/en/p.md:7 has a level-2 heading (##), docs/zh/p.md:5 has a level-3 "
+        "heading (###): twin pages must have the same headings"
+    )

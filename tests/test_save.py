@@ -6,12 +6,13 @@ import ast
 import importlib
 import importlib.metadata
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from d2l_book import save, save_imports
+from d2l_book import save, save_format, save_imports
 from d2l_book.__main__ import main as engine  # python -m d2l_book
 
 SAVED = """\
@@ -255,3 +256,39 @@ def test_a_folded_cell_is_saved_like_any_other(tmp_path: Path, options: str) -> 
     save.generate(root)
     text = (root / "src" / "d2l_prep" / "toy.py").read_text()
     assert "hide-input" not in text and "def area" in text
+
+
+def test_saved_code_is_written_ruff_formatted(tmp_path: Path) -> None:
+    # A cell as an author might type it: single quotes, cramped spacing, a
+    # call split oddly. The module comes out as `ruff format` leaves it, so
+    # `nox -s lint` never fails on generated code.
+    root = make_repo(tmp_path, expr="math.pi*r **2 if r>0 else float( 'nan' )")
+    assert engine(["save", "--root", str(root)]) == 0
+    module = root / "src" / "d2l_prep" / "toy.py"
+    text = module.read_text()
+    assert 'math.pi * r**2 if r > 0 else float("nan")' in text
+    check = save_format.ruff_command() + ["format", "--check", str(module)]
+    assert subprocess.run(check, cwd=root, check=False).returncode == 0
+    assert engine(["save", "--check", "--root", str(root)]) == 0
+
+
+def test_check_compares_against_the_formatted_module(tmp_path: Path) -> None:
+    # The unformatted rendering on disk is stale: --check wants ruff's layout.
+    root = make_repo(tmp_path, expr="math.pi*r **2")
+    module = root / "src" / "d2l_prep" / "toy.py"
+    save.generate(root)
+    module.write_text(save.render(save.collect(root))["toy"])
+    assert save.stale_modules(root) == ["toy"]
+
+
+def test_without_ruff_save_stops_and_says_how_to_get_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = make_repo(tmp_path)
+    monkeypatch.setattr(save_format.importlib.util, "find_spec", lambda *args: None)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    assert engine(["save", "--root", str(root)]) == 2
+    assert "ruff is not installed" in capsys.readouterr().err
+    assert not (root / "src" / "d2l_prep" / "toy.py").exists(), "nothing unformatted"

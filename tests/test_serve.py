@@ -105,6 +105,43 @@ def test_a_saved_edit_reloads_the_open_page(preview: Preview) -> None:
     assert preview.book.leftover_processes() == []
 
 
+@pytest.mark.parametrize("preview", ["fork", "launch"], indirect=True)
+def test_a_failed_rebuild_shows_a_banner_until_the_page_builds(
+    preview: Preview,
+) -> None:
+    sync_playwright = _browser_or_skip()
+    from playwright.sync_api import expect
+
+    alpha = page("Alpha", "print('alpha', 1 + 1)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        tab = chromium.new_page()
+        blocked: list[str] = []
+        tab.on(
+            "console", lambda m: blocked.append(m.text) if m.type == "error" else None
+        )
+        tab.goto(f"http://127.0.0.1:{PORT}/alpha.html")
+        banner = tab.locator("#d2l-preview-error")
+        expect(tab.locator("body")).to_contain_text("alpha 2")
+        time.sleep(0.5)  # the page's reload socket connects
+        # A reference to no label: Sphinx's strict build fails on the page.
+        broken = alpha.replace("Some prose.", "See {ref}`no-such-label`.")
+        preview.book.write("alpha.md", broken)
+        expect(banner).to_be_visible(timeout=WAIT_MS)
+        expect(banner).to_have_attribute("role", "alert")
+        line = broken.splitlines().index("See {ref}`no-such-label`.") + 1
+        expect(banner).to_contain_text(f"docs/en/alpha.md:{line}")
+        expect(banner).to_contain_text("WARNING: undefined label: 'no-such-label'")
+        preview.book.write("alpha.md", alpha.replace("Some prose.", "Fixed prose."))
+        expect(tab.locator("body")).to_contain_text("Fixed prose.", timeout=WAIT_MS)
+        expect(banner).to_have_count(0)
+        chromium.close()
+    assert blocked == [], "the banner's script and style pass the page's CSP"
+    assert "undefined label" in preview.output(), "the error is printed too"
+
+
 def test_a_change_to_the_package_restarts_the_preview(preview: Preview) -> None:
     package = preview.book.root / "src" / "d2l_prep" / "__init__.py"
     package.write_text(package.read_text("utf-8") + "\n# edited\n", "utf-8")

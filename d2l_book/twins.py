@@ -1,0 +1,96 @@
+"""The outline of a page, which its twin in the other book must share.
+
+A page of the English book and its Chinese twin have the same section
+structure (heading levels, in order) and the same ``(label)=`` targets, so
+that a reference resolves alike in both books. The build checks it
+(``d2l_book.build.check_books``) and so does ``tests/test_parity.py``; both
+read pages with :func:`outline`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Mark", "front_matter", "outline", "structure", "structure_difference"]
+
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
+_HEADING = re.compile(r"^(#{1,6})\s+\S")
+_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A heading (``kind`` "heading", ``value`` its ``#``s) or a label target."""
+
+    line: int
+    kind: str
+    value: str
+
+
+def front_matter(text: str) -> str:
+    """The page's ``---`` YAML block with its delimiters, or ``""``."""
+    if not text.startswith("---\n"):
+        return ""
+    return text[: text.index("\n---\n", 4) + 5]
+
+
+def outline(text: str) -> list[Mark]:
+    """Headings and ``(label)=`` targets outside code blocks and front matter."""
+    marks: list[Mark] = []
+    fence = None
+    skipped = front_matter(text).count("\n")
+    for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
+        opening = _FENCE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)
+            continue
+        if fence is not None:
+            closing = line.strip()
+            if closing and set(closing) == {fence[0]} and len(closing) >= len(fence):
+                fence = None
+            continue
+        if heading := _HEADING.match(line):
+            marks.append(Mark(number, "heading", heading.group(1)))
+        elif label := _LABEL.match(line):
+            marks.append(Mark(number, "label", label.group(1)))
+    return marks
+
+
+def structure(text: str) -> tuple[list[int], list[str]]:
+    """Heading levels and ``(label)=`` targets, in order."""
+    marks = outline(text)
+    levels = [len(m.value) for m in marks if m.kind == "heading"]
+    return levels, [m.value for m in marks if m.kind == "label"]
+
+
+def _show(mark: Mark | None, what: str) -> str:
+    if mark is None:
+        return f"no more {what}"
+    if mark.kind == "heading":
+        return f"a level-{len(mark.value)} heading ({mark.value})"
+    return f"the label ({mark.value})="
+
+
+def structure_difference(first: tuple[str, str], second: tuple[str, str]) -> str:
+    """The first difference of two twins' outlines, or ``""`` when they agree.
+
+    Each argument is ``(name, text)``, the name (``docs/en/page.md``) starting
+    the message with the line where the pages part.
+    """
+    outlines = [outline(text) for _, text in (first, second)]
+    for kind, what in (("heading", "headings"), ("label", "(label)= targets")):
+        a, b = ([m for m in marks if m.kind == kind] for marks in outlines)
+        for index in range(max(len(a), len(b))):
+            x = a[index] if index < len(a) else None
+            y = b[index] if index < len(b) else None
+            if x is None or y is None or x.value != y.value:
+                where = [
+                    f"{name}:{mark.line}" if mark else name
+                    for (name, _), mark in zip((first, second), (x, y), strict=True)
+                ]
+                return (
+                    f"{where[0]} has {_show(x, what)}, {where[1]} has {_show(y, what)}: "
+                    f"twin pages must have the same {what}"
+                )
+    return ""
