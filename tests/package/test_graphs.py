@@ -30,7 +30,7 @@ import d2l_prep as d2l
 from d2l_prep.graph_draw import MAX_DRAWN_NODES, draw_graph
 from d2l_prep.graph_layout import GraphLayout, layout_graph
 from d2l_prep.graph_plan import MIN_ARROW, _plan
-from d2l_prep.graph_record import BackwardRecord, record_backward
+from d2l_prep.graph_record import record_backward
 from d2l_prep.graph_types import ComputationGraph, GraphNode, NodeKind
 from d2l_prep.graphs import trace_graph
 
@@ -881,8 +881,3 @@ def test_draw_graph_names_its_axes_like_plot() -> None:
     with pytest.raises(TypeError, match="unexpected keyword argument 'ax'"):
         draw_graph(chain()["z"], ax=axes)  # type: ignore[call-arg]
     plt.close(fig)
-
-
-def test_backward_record_store_is_private() -> None:
-    assert not hasattr(BackwardRecord, "store")
-    assert callable(BackwardRecord._store)
