@@ -3,7 +3,8 @@
     nox -s docs            build both books into docs/_build/html
     nox -s serve [-- zh]   live preview of one book (d2l_book/serve.py)
     nox -s pdf [-- zh]     print each book: docs/_build/pdf/d2l-prep-<book>.pdf
-    nox -s tests           pytest: package, book parity, built site, browser
+    nox -s tests           pytest: package, sources, engine, built site, browser
+    nox -s tests_package   the package's tests alone, without Sphinx or the engine
     nox -s check           quick author check, no build (under a minute)
     nox -s lint            ruff check + format check
     nox -s save [-- --check]   regenerate (or check) the #@save modules
@@ -18,7 +19,8 @@ its own. It is installed once and again only when ``pyproject.toml`` or
 ``.nox/book`` or set ``D2L_REINSTALL=1`` to force it. ``save`` and ``lint``
 share ``.nox/ruff``, which holds ruff alone (the version ``constraints.txt``
 pins; delete the folder after changing the pin): ``save`` formats the modules
-it writes with it. ``dist`` (build, twine) keeps its own small environment.
+it writes with it. ``dist`` (build, twine) and ``tests_package`` (the package, pytest) keep
+their own small environments.
 
 Installs use pip (``uv`` would not see the local CPU wheel of PyTorch);
 ``constraints.txt`` pins torch for every install.
@@ -47,16 +49,15 @@ BOOK_EXTRAS = "docs,test"
 STAMP = BOOK_ENV / "d2l-prep-install.sha256"
 # lint and save share a small environment holding ruff alone.
 RUFF_ENV = ROOT / ".nox" / "ruff"
+# `nox -s tests_package`: what tests/package needs besides the package itself.
+PACKAGE_TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "pandas>=2.2", "ipython>=8")
 # `nox -s check`: the tests that need no build, no browser and no kernel, and
-# take seconds: book parity (en/zh), the #@save check, the glossary, alt text
-# given for every figure cell, the cell reader and the hosted site's tooling.
+# take seconds: the book's sources (parity en/zh, the #@save check, the
+# glossary, the cell reader, code size, the hosted site's tooling) and the
+# alt-text checker of the site's tests (its built-site part is left out).
 CHECK_TESTS = (
-    "tests/test_parity.py",
-    "tests/test_save.py",
-    "tests/test_glossary.py",
-    "tests/test_alt_text.py",
-    "tests/test_cells.py",
-    "tests/test_hosted_site.py",
+    "tests/sources",
+    "tests/site/test_alt_text.py",
 )
 
 
@@ -149,10 +150,26 @@ def pdf(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
-    """Type check, then pytest: package, save check, parity, built site, browser."""
+    """Type check, then pytest: package, sources, engine, built site, browser.
+
+    ``nox -s tests -- -m "not site"`` leaves out the built site (README).
+    """
     env = _book_env(session)
     _run(session, env, "mypy")
     _run(session, env, "pytest", *session.posargs)
+
+
+@nox.session
+def tests_package(session: nox.Session) -> None:
+    """tests/package in a small environment: d2l_prep and what a reader has.
+
+    No Sphinx and no engine (tests/package/test_isolation.py keeps them out):
+    the package, pytest and Hypothesis, plus what a reader runs it with: pandas
+    reads the CSV files it writes, and IPython is the notebook whose figures it
+    turns into SVG. PyTorch comes from the local CPU wheel, hence pip.
+    """
+    session.install(*CONSTRAINTS, ".", *PACKAGE_TEST_TOOLS)
+    session.run("pytest", "-p", "no:cacheprovider", "tests/package", *session.posargs)
 
 
 @nox.session(venv_backend="none", requires=["lint"])

@@ -1,10 +1,19 @@
-"""Shared fixtures: the repository's paths and the built site."""
+"""What every test shares: its layer's marker, and Matplotlib drawing off screen.
+
+The tests are in four layers, one folder each, and each test is marked with
+its folder's name, so that ``-m`` selects layers (README, "Run the tests"):
+
+- ``package``: the runtime package ``d2l_prep`` alone; these run in an
+  environment with only its own dependencies (``nox -s tests_package``), so
+  neither this file nor anything under tests/package imports Sphinx, MyST-NB,
+  the engine ``d2l_book`` or the book's sources (test_isolation.py checks it);
+- ``sources``: the book's sources and the repository's code, without a build;
+- ``engine``: the build engine, mostly on the small book of engine/engine_book.py;
+- ``site``: the built site of both books (tests/site/conftest.py builds it).
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,116 +25,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-# The build folder, the books and the paths: the engine's settings (pytest
-# imports d2l_book from the root, see pyproject.toml's pythonpath).
-from d2l_book import settings
-
-ROOT = settings.ROOT
-DOCS = settings.DOCS
-BOOKS = tuple(settings.BOOKS)
-BUILD = settings.BUILD
-HTML = settings.HTML
+TESTS = Path(__file__).resolve().parent
+LAYERS = ("package", "sources", "engine", "site")
 
 
-_build_failure: list[str] = []
-# What the session's build changed in the sources (see source_snapshot):
-# filled by built_site, checked by test_site.py.
-source_changes: list[str] = []
-
-
-def source_snapshot(root: Path = ROOT) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every source file under ``docs`` and ``src``.
-
-    Source files are those git tracks or would track: committed or not, an
-    author's new page counts, ignored files (the build folder, caches) do not.
-    """
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
-        + ["--", "docs", "src"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    snapshot = {}
-    for name in filter(None, listed.split("\0")):
-        path = root / name
-        if path.is_file():
-            stat = path.stat()
-            snapshot[name] = (stat.st_mtime_ns, stat.st_size)
-    return snapshot
-
-
-def changed_sources(
-    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
-) -> list[str]:
-    """The files written, added or removed between two ``source_snapshot``."""
-    return sorted(
-        name
-        for name in before.keys() | after.keys()
-        if before.get(name) != after.get(name)
-    )
-
-
-def run_build(
-    build_dir: Path | None = None, root: Path = ROOT
-) -> subprocess.CompletedProcess[str]:
-    """Build both books strictly with ``python -m d2l_book build``, output captured.
-
-    ``build_dir`` is the build folder (default: the project's, or
-    ``D2L_BUILD_DIR``); give a temporary folder for a side build. ``root`` is
-    the checkout to build (its docs/ with its engine), a modified copy for instance.
-    """
-    env = dict(os.environ)
-    if build_dir is not None:
-        env["D2L_BUILD_DIR"] = str(build_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "d2l_book", "build"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def files(root: Path) -> dict[str, bytes]:
-    """Every file under ``root``, by its relative path: the bytes it holds."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-
-
-def pages() -> list[str]:
-    """Names (without .md) of the English book's pages."""
-    return sorted(p.stem for p in (DOCS / "en").glob("*.md"))
-
-
-@pytest.fixture(scope="session")
-def built_site() -> Path:
-    """Build both books strictly (cached execution makes a rebuild quick).
-
-    ``D2L_USE_BUILT_SITE=1`` tests the site already in the build folder instead,
-    for quick iterations on the tests themselves.
-    """
-    if os.environ.get("D2L_USE_BUILT_SITE") == "1":
-        assert (HTML / "index.html").is_file(), f"no built site in {HTML}"
-        return HTML
-    if _build_failure:
-        pytest.fail(_build_failure[0])
-    before = source_snapshot()
-    result = run_build()
-    source_changes.extend(changed_sources(before, source_snapshot()))
-    log = result.stdout + result.stderr
-    (BUILD / "build.log").parent.mkdir(parents=True, exist_ok=True)
-    (BUILD / "build.log").write_text(log, encoding="utf-8")
-    if result.returncode:
-        # Remembered, so that a failed build is not retried by every module.
-        _build_failure.append(f"strict build failed:\n{log[-6000:]}")
-        pytest.fail(_build_failure[0])
-    return HTML
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the layer (the folder under tests/) it is in."""
+    for item in items:
+        parts = Path(item.path).resolve().relative_to(TESTS).parts
+        if len(parts) < 2 or parts[0] not in LAYERS:
+            raise pytest.UsageError(f"{item.nodeid}: a test belongs in one of {LAYERS}")
+        item.add_marker(parts[0])
 
 
 @pytest.fixture(autouse=True)

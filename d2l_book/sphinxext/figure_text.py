@@ -30,7 +30,7 @@ so replaced texts would be overwritten; for the length of one drawing,
 ``Text.get_text`` answers through the table and ``FontProperties.get_family``
 adds the CJK font, then both are restored.  MyST-NB has no hook to choose a
 cell's outputs, so :func:`setup` wraps ``NotebookClientBase.code_cell_outputs``
-(``tests/test_engine.py`` pins the result).
+(``tests/engine/test_engine.py`` pins the result).
 """
 
 from __future__ import annotations

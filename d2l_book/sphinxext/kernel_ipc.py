@@ -9,7 +9,7 @@ folder the kernel and the client each run in; here every kernel gets an
 absolute path in Jupyter's runtime folder, which the manager cleans up.
 
 This is a patch of jupyter_client's defaults, kept because no supported API
-reaches the kernel manager MyST-NB creates; ``tests/test_engine.py`` pins it.
+reaches the kernel manager MyST-NB creates; ``tests/engine/test_engine.py`` pins it.
 ``d2l_book/build.py`` does not need it: it executes every page itself, and
 MyST-NB starts a kernel only in a plain ``sphinx-build`` run.
 """

@@ -1,0 +1,141 @@
+"""A small throw-away book (two short pages per language) for the engine's tests.
+
+Fault tests build this book, not the real one, so that each takes seconds.
+Every build gets its own build folder, Jupyter runtime folder and temporary
+folder (to find the connection files and sockets it leaves) and a marker in its environment, inherited by
+every kernel and subprocess, to find the processes it leaves behind without
+looking at other builds on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psutil
+
+from tests.book import BOOKS, DOCS, ROOT
+
+MARKER = "D2L_ENGINE_TEST_MARKER"
+
+HEADER = """---
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+"""
+
+INDEX = """# A small book
+
+```{toctree}
+alpha
+beta
+```
+"""
+
+
+def page(title: str, *cells: str) -> str:
+    """A page with a heading, a sentence and the given code cells."""
+    body = [HEADER, f"# {title}\n", "Some prose.\n"]
+    body += [f"```{{code-cell}} ipython3\n{cell}\n```\n" for cell in cells]
+    return "\n".join(body)
+
+
+class SmallBook:
+    """docs/, the engine, src/ and the project files copied into ``root``, with
+    its own pages."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.docs = root / "docs"
+        self.build_dir = root / "build"
+        self.runtime = root / "runtime"
+        self.tmp = root / "tmp"
+        self.tmp.mkdir()
+        self.marker = uuid.uuid4().hex
+        shutil.copytree(
+            DOCS, self.docs, ignore=shutil.ignore_patterns("_build", "*.md")
+        )
+        for name in ("d2l_book", "src"):
+            shutil.copytree(
+                ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        self.engine = root / "d2l_book"
+        # What the package's wheel is built from (d2l_book/package_wheel.py).
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copyfile(ROOT / name, root / name)
+        self.write("index.md", INDEX)
+        self.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)"))
+        self.write("beta.md", page("Beta", "x = 21", "print('beta', 2 * x)"))
+
+    def write(self, name: str, text: str, books: tuple[str, ...] = BOOKS) -> None:
+        for book in books:
+            (self.docs / book / name).write_text(text, encoding="utf-8")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "D2L_BUILD_DIR": str(self.build_dir),
+            "JUPYTER_RUNTIME_DIR": str(self.runtime),
+            "TMPDIR": str(self.tmp),
+            MARKER: self.marker,
+            **extra,
+        }
+
+    def command(self, *args: str) -> list[str]:
+        """This copy's engine (run in ``root``): ``build ARGS``, or ``serve ...``."""
+        if args[:1] not in (("serve",), ("pdf",), ("save",)):
+            args = ("build", *args)
+        return [sys.executable, "-m", "d2l_book", *args]
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self.command(*args),
+            env=self.env(**env),
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def build(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        # The timeout only keeps a hanging build from hanging the test run.
+        try:
+            return subprocess.run(
+                self.command(*args),
+                env=self.env(**env),
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+        except subprocess.TimeoutExpired as hang:
+            raise AssertionError(f"the build hung:\n{hang.stderr!r}") from None
+
+    def leftover_processes(self) -> list[str]:
+        """Processes still running that carry this book's marker."""
+        found = []
+        for process in psutil.process_iter(["pid", "cmdline"]):
+            try:
+                if process.environ().get(MARKER) == self.marker:
+                    found.append(f"{process.pid}: {process.info['cmdline']}")
+            except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+                continue
+        return found
+
+    def leftover_files(self) -> list[str]:
+        """Connection files, sockets and folders left in the runtime and temp folders."""
+        return sorted(
+            str(p)
+            for folder in (self.runtime, self.tmp)
+            if folder.exists()
+            for p in folder.iterdir()
+        )
+
+    def html(self, book: str, name: str) -> str:
+        return (self.build_dir / "html" / book / f"{name}.html").read_text("utf-8")

@@ -1,0 +1,94 @@
+"""A rebuild gives the pages and search index a cold build gives.
+
+Sphinx rebuilds only what it thinks changed; these tests build the small
+throw-away book (engine_book.py), change one thing, rebuild, and compare with
+what a cold build writes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.book import BOOKS
+from tests.engine.engine_book import SmallBook, page
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> SmallBook:
+    return SmallBook(tmp_path)
+
+
+def build(book: SmallBook) -> str:
+    result = book.build()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def search_index(book: SmallBook, language: str) -> str:
+    path = book.build_dir / "html" / language / "searchindex.js"
+    return path.read_text(encoding="utf-8")
+
+
+def parsed(text: str) -> dict[str, object]:
+    prefix = "Search.setIndex("
+    assert text.startswith(prefix) and text.endswith(")")
+    data = json.loads(text[len(prefix) : -1])
+    assert isinstance(data, dict)
+    return data
+
+
+def test_a_rebuild_writes_the_search_index_of_a_cold_build(book: SmallBook) -> None:
+    """Index entries survive a rebuild; a word taken out leaves the index."""
+    beta = page("Beta", "x = 21", "print('beta', 2 * x)")
+    book.write("beta.md", beta + "\n```{index} gamma ray\n```\n\nGamma rays.\n")
+    build(book)
+    cold = {language: search_index(book, language) for language in BOOKS}
+    assert "gamma ray" in parsed(cold["en"])["indexentries"]  # type: ignore[operator]
+
+    alpha = page("Alpha", "print('alpha', 1 + 1)")
+    book.write("alpha.md", alpha.replace("Some prose.", "Some zyzzyva prose."))
+    build(book)
+    edited = parsed(search_index(book, "en"))
+    assert "zyzzyva" in edited["terms"]  # type: ignore[operator]
+    assert "gamma ray" in edited["indexentries"]  # type: ignore[operator]
+
+    book.write("alpha.md", alpha)
+    build(book)
+    for language in BOOKS:
+        assert search_index(book, language) == cold[language]
+    build(book)  # a no-op build keeps it too
+    assert search_index(book, "en") == cold["en"]
+
+
+def test_a_page_whose_cached_outputs_changed_is_read_again(book: SmallBook) -> None:
+    """New outputs for an unchanged page (the cache was emptied) reach the page."""
+    data = book.root / "data.txt"
+    data.write_text("first reading", encoding="utf-8")
+    cell = f"print(open({str(data)!r}).read())"
+    book.write("alpha.md", page("Alpha", cell))
+    build(book)
+    assert "first reading" in book.html("en", "alpha")
+
+    data.write_text("second reading", encoding="utf-8")
+    shutil.rmtree(book.build_dir / ".jupyter_cache")
+    log = build(book)
+    assert "executed docs/en/alpha.md" in log
+    for language in BOOKS:
+        assert "second reading" in book.html(language, "alpha")
+    build(book)  # and once read again, it is not read every time
+    sphinx_log = (book.build_dir / "sphinx-en.log").read_text("utf-8")
+    assert "0 added, 0 changed, 0 removed" in sphinx_log
+
+
+def test_a_build_keeps_one_stored_notebook_per_page(book: SmallBook) -> None:
+    build(book)
+    book.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)  # edited"))
+    build(book)
+    stored = sorted((book.build_dir / "notebooks").glob("*.ipynb"))
+    texts = {path.read_text("utf-8") for path in book.docs.glob("*/*.md")}
+    assert len(stored) == len(texts) == 3  # the twins' texts are the same here
+    assert any("# edited" in path.read_text("utf-8") for path in stored)

@@ -1,0 +1,74 @@
+"""A page the book cannot read gives one message naming the page and line.
+
+No traceback: the build and the ``#@save`` tool each print one line that says
+which page, which line and what is wrong, and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.engine.engine_book import SmallBook, page
+
+pytestmark = pytest.mark.build
+
+GOOD = page("Alpha", "print(1)")
+BROKEN = {
+    # the page, what the one message must say
+    "front matter": (
+        GOOD.replace("kernelspec:", "kernelspec: [oops"),
+        "docs/en/alpha.md:4: the front matter is not valid YAML",
+    ),
+    "unclosed fence": (
+        GOOD.rstrip().removesuffix("```") + "\n\nMore prose.\n",
+        "docs/en/alpha.md:12: code cell opened with ``` is never closed",
+    ),
+    "bad tags": (
+        GOOD.replace("ipython3\nprint(1)", "ipython3\n:tags: solution\nprint(1)"),
+        "docs/en/alpha.md:12: tags must be a list like [a, b]",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SmallBook]:
+    books = {}
+    for name, (text, _) in BROKEN.items():
+        book = SmallBook(tmp_path_factory.mktemp(name.replace(" ", "-")))
+        book.write("alpha.md", text)
+        books[name] = book
+    return books
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_the_build_names_the_broken_page_in_one_line(
+    broken_books: dict[str, SmallBook], name: str
+) -> None:
+    result = broken_books[name].build()
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("ERROR: " + BROKEN[name][1]), errors[0]
+
+
+@pytest.mark.parametrize("name", ["unclosed fence", "bad tags"])
+def test_the_save_tool_names_the_broken_page(
+    broken_books: dict[str, SmallBook], name: str
+) -> None:
+    book = broken_books[name]
+    (book.docs / "en" / "alpha.md").write_text(
+        "#@save would be here\n" + BROKEN[name][0], encoding="utf-8"
+    )
+    result = subprocess.run(
+        book.command("save", "--check", "--root", str(book.root)),
+        cwd=book.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "alpha.md:13" in result.stderr, result.stderr
