@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from d2l_book.cells import read_code_cells
 from d2l_book.sphinxext.figure_text import english_words
 from d2l_book.sphinxext.hosted_site import site_url
-from tests import book
+from tests import book as test_book
 from tests.book import BOOKS, BUILD, DOCS, pages
 from tests.site import conftest as site
 
@@ -195,13 +195,13 @@ def test_the_clean_tree_check_allows_an_untracked_page(tmp_path: Path) -> None:
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
     # An author's new page, not committed yet, is there before the build.
     (tmp_path / "docs" / "en" / "new-page.md").write_text("# New\n")
-    before = book.source_snapshot(tmp_path)
+    before = test_book.source_snapshot(tmp_path)
     (tmp_path / "docs" / "_build").mkdir()
     (tmp_path / "docs" / "_build" / "page.html").write_text("<p>built</p>")
-    assert book.changed_sources(before, book.source_snapshot(tmp_path)) == []
+    assert test_book.changed_sources(before, test_book.source_snapshot(tmp_path)) == []
     (tmp_path / "docs" / "en" / "stray.ipynb").write_text("{}")
-    after = book.source_snapshot(tmp_path)
-    assert book.changed_sources(before, after) == ["docs/en/stray.ipynb"]
+    after = test_book.source_snapshot(tmp_path)
+    assert test_book.changed_sources(before, after) == ["docs/en/stray.ipynb"]
 
 
 @pytest.mark.parametrize(
