@@ -74,8 +74,16 @@ def open_source(path: Path) -> tuple[Any, list[Any]]:
 
 
 def _copy(shard: Any, record: Any, cache: Any) -> str:
-    """Store the shard's notebook of ``record`` in ``cache``; what is wrong, or ""."""
-    nb = shard.get_cache_bundle(record.pk).nb
+    """Store the shard's notebook of ``record`` in ``cache``; what is wrong, or "".
+
+    ``check_records`` found it sound, perhaps by a marker the shard wrote:
+    the file is read again here, and a failure is damage, not a crash.
+    """
+    try:
+        nb = shard.get_cache_bundle(record.pk).nb
+    except Exception as error:  # nbformat's, json's, OSError, KeyError
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0][:200]
+        return f"has a notebook file that cannot be read ({reason})"
     _, hashkey = cache.create_hashed_notebook(nb)
     if hashkey != record.hashkey:  # the file is not the notebook its record names
         return f"has a notebook file whose code hashes to {hashkey}, not its key"

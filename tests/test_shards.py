@@ -130,6 +130,18 @@ def test_merge_skips_a_damaged_notebook_and_names_it(
     assert "dropping it" not in check.stderr, check.stderr
 
 
+def test_merge_refuses_a_damaged_database(shards: Shards, tmp_path: Path) -> None:
+    download = tmp_path / "download"
+    shutil.copytree(cache_of(shards[0]), download)
+    (database,) = download.glob("*/global.db")
+    database.write_bytes(b"not a database" * 100)
+    target = three_pages(tmp_path / "merged")
+    result = run(target, "merge", str(cache_of(shards[1])), str(download))
+    assert result.returncode == 1
+    assert f"the execution cache {database.parent} is damaged" in result.stderr
+    assert not (target.build_dir / ".jupyter_cache").exists(), "merged anyway"
+
+
 @pytest.mark.parametrize("bad", ["0/2", "3/2", "1/0", "2", "a/b", "-1/2", ""])
 def test_a_shard_outside_one_to_n_is_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="I/N"):
