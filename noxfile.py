@@ -1,6 +1,8 @@
 """The project's front door: every task is a nox session.
 
     nox -s docs            build both books into docs/_build/html
+    nox -s execute -- --shard I/N   execute one shard of the pages (CI runners)
+    nox -s merge -- DIR... merge the shards' execution caches (then docs -- --cached-only)
     nox -s serve [-- zh]   live preview of one book (d2l_book/serve.py)
     nox -s pdf [-- zh]     print each book: docs/_build/pdf/d2l-prep-<book>.pdf
     nox -s tests           pytest: package, sources, engine, built site, browser
@@ -11,7 +13,7 @@
     nox -s bench           build-speed, import-time and page-weight figures
     nox -s dist            build wheel + sdist, twine check, try the wheel
 
-docs, serve, pdf, tests, check and bench share ONE virtual environment,
+docs, execute, merge, serve, pdf, tests, check and bench share ONE virtual environment,
 ``.nox/book`` (the package with its ``docs`` and ``test`` extras, about
 1.6 GB), made by this file rather than by nox, which would give each session
 its own. It is installed once and again only when ``pyproject.toml`` or
@@ -129,6 +131,20 @@ def docs(session: nox.Session) -> None:
     """Build both books strictly, plus the landing page."""
     env = _book_env(session)
     _run(session, env, "python", "-m", "d2l_book", "build", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def execute(session: nox.Session) -> None:
+    """Execute one shard of the pages: ``nox -s execute -- --shard 2/4``."""
+    env = _book_env(session)
+    _run(session, env, "python", "-m", "d2l_book", "execute", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def merge(session: nox.Session) -> None:
+    """Merge shards' caches: ``nox -s merge -- shards/*`` (see d2l_book/merge.py)."""
+    env = _book_env(session)
+    _run(session, env, "python", "-m", "d2l_book", "merge", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -4,6 +4,8 @@
     python -m d2l_book serve [BOOK]      live preview of one book (``nox -s serve``)
     python -m d2l_book pdf [BOOK...]     the print editions (``nox -s pdf``)
     python -m d2l_book save [--check]    the #@save code into d2l_prep (``nox -s save``)
+    python -m d2l_book execute --shard I/N   execute one shard of the pages (CI)
+    python -m d2l_book merge DIR...      merge shards' execution caches (CI)
 
 Run it from the repository's root.  A command is one row of ``COMMANDS``: its
 module gives ``add_arguments(parser)`` and ``main(args) -> int``.
@@ -21,6 +23,8 @@ COMMANDS = {
     "serve": ("serve", "live preview of one book"),
     "pdf": ("pdf", "print each book as a PDF"),
     "save": ("save", "write the book's #@save code into src/d2l_prep"),
+    "execute": ("shard", "execute shard I of N of the pages into the execution cache"),
+    "merge": ("merge", "merge shards' execution caches into this checkout's"),
 }
 
 

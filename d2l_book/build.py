@@ -3,6 +3,7 @@
     python -m d2l_book build                  strict build of en and zh + landing page
     python -m d2l_book build --execute-only   only fill the execution cache
     python -m d2l_book build --keep-going     execute every page even after a failure
+    python -m d2l_book build --cached-only    fail, naming them, if pages would execute
 
 All build state lives under ``docs/_build``: deleting it gives a cold build.
 
@@ -123,7 +124,11 @@ def check_books(books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
 
 
 def execute_books(
-    books: tuple[str, ...], keep_going: bool = False, preview: bool = False
+    books: tuple[str, ...],
+    keep_going: bool = False,
+    preview: bool = False,
+    cached_only: bool = False,
+    pages: list[Path] | None = None,
 ) -> bool:
     """Execute the books' notebooks missing from the shared cache; True if all ran.
 
@@ -132,6 +137,8 @@ def execute_books(
     the cache.  Holds the build lock while it runs.  Raises :class:`Interrupted`
     on SIGINT or SIGTERM, after stopping every kernel.  ``preview`` (serve)
     only warns when the books differ: an author edits one book at a time.
+    ``cached_only`` executes nothing and fails, naming them, if pages would
+    execute; ``pages`` (a shard, ``execute.py``) limits it to those pages.
     """
     unknown = sorted(set(books) - set(BOOKS))
     if unknown or not books:
@@ -146,12 +153,12 @@ def execute_books(
         )
         if not preview:
             return False
-    pages = sorted(p for book in books for p in (DOCS / book).glob("*.md"))
+    if pages is None:
+        pages = sorted(p for book in books for p in (DOCS / book).glob("*.md"))
     with build_lock():
         sweep_temporary_folders()
-        return execute.execute_missing(
-            pages, workers=os.cpu_count() or 1, keep_going=keep_going
-        )
+        workers = os.cpu_count() or 1
+        return execute.execute_missing(pages, workers, keep_going, cached_only)
 
 
 def sweep_temporary_folders() -> None:
@@ -167,10 +174,12 @@ def sweep_temporary_folders() -> None:
         )
 
 
-def build(books: tuple[str, ...], keep_going: bool = False) -> int:
+def build(
+    books: tuple[str, ...], keep_going: bool = False, cached_only: bool = False
+) -> int:
     """Execute what the cache lacks, then render the books; an exit status."""
     with build_lock():
-        if not execute_books(books, keep_going):
+        if not execute_books(books, keep_going, cached_only=cached_only):
             return 1
         start = time.perf_counter()
         wheel = package_wheel.build_wheel(BUILD)  # before the notebooks name it
@@ -305,9 +314,16 @@ def _first_build(book: str) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``build``'s options: the books, ``--execute-only``, ``--keep-going``."""
+    """``build``'s options: the books, ``--execute-only``, ``--keep-going``,
+    ``--cached-only``."""
     parser.add_argument(
         "--execute-only", action="store_true", help="only fill the execution cache"
+    )
+    parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="execute nothing: fail, naming them, if pages are not in the cache "
+        "(after `merge`)",
     )
     parser.add_argument(
         "--keep-going",
@@ -351,6 +367,11 @@ def run_stoppable(action: Callable[[], int]) -> int:
 def main(args: argparse.Namespace) -> int:
     """``python -m d2l_book build [BOOK...]``."""
     books = tuple(args.books) or tuple(BOOKS)
+    cached_only = args.cached_only
     if args.execute_only:
-        return run_stoppable(lambda: 0 if execute_books(books, args.keep_going) else 1)
-    return run_stoppable(lambda: build(books, args.keep_going))
+        return run_stoppable(
+            lambda: (
+                0 if execute_books(books, args.keep_going, False, cached_only) else 1
+            )
+        )
+    return run_stoppable(lambda: build(books, args.keep_going, cached_only))

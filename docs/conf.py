@@ -26,7 +26,6 @@ from d2l_book.settings import (  # noqa: E402
     CODE_PROMPTS,
     COMMA,
     COPYRIGHT_YEAR,
-    DOCS,
     MYST_EXTENSIONS,
     NUMFIG_FORMAT,
     REPO_LABELS,
@@ -74,10 +73,13 @@ extensions = [
     # Last: values other extensions change, declared as they end up.
     "d2l_book.sphinxext.stable_config",
 ]
-templates_path = [str(DOCS / "_templates")]
-html_static_path = [str(DOCS / "_static")]
+# Relative to this folder, as Sphinx resolves them: no checkout's path enters
+# the configuration's hash in each book's .buildinfo, so two checkouts (two CI
+# runners, merged shards) build identical sites.
+templates_path = ["_templates"]
+html_static_path = ["_static"]
 html_css_files = ["d2l-prep.css"]
-html_favicon = str(DOCS / "_static" / "favicon.svg")
+html_favicon = "_static/favicon.svg"
 suppress_warnings: list[str] = []
 
 # -- MyST and MyST-NB -----------------------------------------------------------

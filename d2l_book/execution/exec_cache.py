@@ -74,9 +74,7 @@ def open_cache(path: Path) -> tuple[JupyterCacheBase, set[str]]:
         os.utime(path)  # the time of its last use, for prune_caches
     sound = set()
     broken = []
-    for record in records:
-        notebook = _notebook_file(cache, record.hashkey)
-        problem = damage(notebook)
+    for record, notebook, problem in check_records(cache, records):
         if not problem:
             sound.add(record.hashkey)
             continue
@@ -89,6 +87,21 @@ def open_cache(path: Path) -> tuple[JupyterCacheBase, set[str]]:
     if broken:
         NbCacheRecord.remove_records(broken, cache.db)
     return cache, sound
+
+
+def check_records(
+    cache: JupyterCacheBase, records: list[NbCacheRecord]
+) -> list[tuple[NbCacheRecord, Path, str]]:
+    """Each record with its notebook file and what is wrong with it ("" if sound).
+
+    Reads only (see :func:`damage`): :func:`open_cache` drops what is damaged
+    in this checkout's cache; ``merge`` skips it in a shard's.
+    """
+    checked = []
+    for record in records:
+        notebook = _notebook_file(cache, record.hashkey)
+        checked.append((record, notebook, damage(notebook)))
+    return checked
 
 
 def _page(uri: str) -> str:

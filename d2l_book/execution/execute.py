@@ -281,10 +281,24 @@ def _prepare_kernels() -> None:
     sandbox.prepare(str(settings.KERNEL_HOME))
 
 
-def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -> bool:
+def _say_uncached(jobs: list[Job]) -> None:
+    """Name the pages that would have to execute (``cached_only``)."""
+    pages = sorted(display_path(twin.page) for job in jobs for twin in job.twins)
+    exec_cache.say(
+        f"ERROR: {len(pages)} page(s) are not in the execution cache "
+        f"{display_path(settings.execution_cache())} and would have to execute "
+        "(--cached-only): " + ", ".join(pages)
+    )
+
+
+def execute_missing(
+    pages: list[Path], workers: int, keep_going: bool = False, cached_only: bool = False
+) -> bool:
     """Execute the pages whose outputs the cache lacks; False if one fails.
 
-    Raises :class:`Interrupted` (after stopping every kernel) on SIGINT or
+    ``cached_only`` (the merge job of sharded execution, ``build
+    --cached-only``) starts no kernel: if a page would have to execute, it
+    names every such page and returns False.  Raises :class:`Interrupted` (after stopping every kernel) on SIGINT or
     SIGTERM.  Every notebook that succeeded is cached, whatever happens next.
     """
     if not isinstance(workers, int) or workers < 1:
@@ -299,6 +313,9 @@ def execute_missing(pages: list[Path], workers: int, keep_going: bool = False) -
         jobs = read_jobs(pages, cache, index)
         if not jobs:
             return True
+        if cached_only:
+            _say_uncached(jobs)
+            return False
         start = time.perf_counter()
         print(f"executing {len(jobs)} notebook(s), {workers} at a time", flush=True)
         if not sandbox.abi():

@@ -129,9 +129,49 @@ def test_deploy_workflow_builds_as_the_readme_says() -> None:
     workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
     trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as True
     assert "main" in trigger["push"]["branches"]
-    runs = [str(step.get("run", "")) for step in _steps()]
-    assert any(run.strip() == "nox -s docs" for run in runs), runs
-    assert "nox -s docs" in (ROOT / "README.md").read_text(encoding="utf-8")
+    runs = [str(step.get("run", "")).strip() for step in _steps()]
+    assert "nox -s docs -- --cached-only" in runs, runs
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "nox -s docs" in readme and "--cached-only" in readme
+
+
+def test_deploy_workflow_executes_in_shards_then_merges() -> None:
+    """N runners execute a shard each; one merges their caches and builds."""
+    jobs = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]
+    shards = jobs["execute"]["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, len(shards) + 1)) and len(shards) >= 2, shards
+    steps = jobs["execute"]["steps"]
+    runs = [str(step.get("run", "")).strip() for step in steps]
+    shard = "--shard ${{ matrix.shard }}/${{ strategy.job-total }}"
+    assert f"nox -s execute -- {shard}" in runs, runs
+    uses = {str(step.get("uses", "")).split("@")[0]: step for step in steps}
+    upload = uses["actions/upload-artifact"]["with"]
+    assert upload["path"] == "docs/_build/.jupyter_cache", upload
+    assert upload["include-hidden-files"] is True  # .jupyter_cache is hidden
+    assert "actions/cache" not in uses, "a shard would save a partial cache"
+    build = jobs["build"]
+    assert build["needs"] == "execute"
+    order = [
+        str(s.get("uses", "")).split("@")[0] or str(s["run"]) for s in build["steps"]
+    ]
+    download = next(
+        s for s in build["steps"] if "download-artifact" in str(s.get("uses"))
+    )
+    assert download["with"]["pattern"] == upload["name"].replace(
+        "${{ matrix.shard }}", "*"
+    )
+    merge = f"nox -s merge -- {download['with']['path']}/*"
+    assert merge in order, order
+    steps_in_order = [
+        "actions/download-artifact",
+        merge,
+        "nox -s docs -- --cached-only",
+        "actions/cache/save",
+        "actions/upload-pages-artifact",
+    ]
+    assert [order.index(step) for step in steps_in_order] == sorted(
+        order.index(step) for step in steps_in_order
+    ), order
 
 
 def test_deploy_workflow_publishes_the_built_site() -> None:
@@ -157,7 +197,8 @@ def test_deploy_workflow_prints_the_pdfs() -> None:
     steps = _steps()
     runs = [str(step.get("run", "")).strip() for step in steps]
     assert "nox -s pdf" in runs, "the workflow builds no PDF"
-    docs, pdf = runs.index("nox -s docs"), runs.index("nox -s pdf")
+    docs = runs.index("nox -s docs -- --cached-only")
+    pdf = runs.index("nox -s pdf")
     upload = next(
         i
         for i, step in enumerate(steps)
