@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import socket
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 
 from d2l_book import package_wheel, print_editions
 from d2l_book.cells import PageError
+from d2l_book.console import say
 from d2l_book.execution.execute import Interrupted
 from d2l_book.render import _render, _shown
 from d2l_book.settings import BOOKS, BUILD, DOCS, HTML
@@ -64,7 +64,7 @@ def build_lock() -> Iterator[None]:
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        print(f"another build holds {lock.lock_file}: waiting for it", flush=True)
+        say(f"another build holds {lock.lock_file}: waiting for it")
         lock.acquire()
     try:
         yield
@@ -148,9 +148,7 @@ def execute_books(
     problems = check_books(books)
     if problems:
         level = "WARNING" if preview else "ERROR"
-        print(
-            f"{level}: the books do not match:", *problems, sep="\n  ", file=sys.stderr
-        )
+        say(f"{level}: the books do not match:", *problems, sep="\n  ", problem=True)
         if not preview:
             return False
     if pages is None:
@@ -167,7 +165,7 @@ def sweep_temporary_folders() -> None:
 
     removed = kernels.sweep_stale_folders()
     if removed:
-        print(
+        say(
             "removed the temporary folders of a killed build:",
             *map(str, removed),
             sep="\n  ",
@@ -195,11 +193,11 @@ def build(
 
         finish_site(HTML, books)
         prune_build_state()
-    print(f"rendering: {time.perf_counter() - start:.1f} s")
-    print(f"site: {HTML / 'index.html'}")
+    say(f"rendering: {time.perf_counter() - start:.1f} s")
+    say(f"site: {HTML / 'index.html'}")
     missing = missing_pdfs(books)
     if missing:
-        print(missing)
+        say(missing)
     return 0
 
 
@@ -255,9 +253,9 @@ def prune_site(books: tuple[str, ...], packages: set[str] | None = None) -> None
         if why == print_editions.NO_SOURCE:
             removed.append(name)
         else:
-            print(f"removed {name} from the site: {why}")
+            say(f"removed {name} from the site: {why}")
     if removed:
-        print("removed from the site, as no source makes them:", *removed, sep="\n  ")
+        say("removed from the site, as no source makes them:", *removed, sep="\n  ")
 
 
 def prune_build_state() -> None:
@@ -278,7 +276,7 @@ def prune_caches() -> None:
     current = execution_cache(BUILD)
     removed = exec_cache.prune_caches(current.parent, current)
     if removed:
-        print(
+        say(
             f"removed the execution caches of old keys (kept the {exec_cache.KEEP_CACHES} "
             "most recently used):",
             *map(_shown, removed),
@@ -302,15 +300,11 @@ def _first_build(book: str) -> None:
     """Execute and render ``book`` before serving it; a failure is only said."""
     with build_lock():
         if not execute_books((book,), preview=True):
-            print(
-                "fix the failing page and save: the preview rebuilds", file=sys.stderr
-            )
+            say("fix the failing page and save: the preview rebuilds", problem=True)
             return
         write_landing_page()
         if _render((book,)):
-            print(
-                "the book has errors: fix them and save, it rebuilds", file=sys.stderr
-            )
+            say("the book has errors: fix them and save, it rebuilds", problem=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -354,10 +348,10 @@ def run_stoppable(action: Callable[[], int]) -> int:
     try:
         return action()
     except Interrupted as stop:
-        print(f"build stopped by {stop}", file=sys.stderr)
+        say(f"build stopped by {stop}", problem=True)
         return 128 + stop.signum
     except PageError as error:  # a page that cannot be read: one line says where
-        print(f"ERROR: {error}", file=sys.stderr)
+        say(f"ERROR: {error}", problem=True)
         return 1
     finally:
         for signum, handler in previous.items():

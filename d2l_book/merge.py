@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from d2l_book import settings
+from d2l_book.console import say
 from d2l_book.execution import exec_cache
 
 
@@ -105,8 +106,9 @@ def merge_one(
             index.sound.add(record.hashkey)
             counts["merged"] += 1
         else:
-            exec_cache.say(
-                f"merge: the record of {record.uri} {problem} ({notebook}): skipped"
+            say(
+                f"merge: the record of {record.uri} {problem} ({notebook}): skipped",
+                problem=True,
             )
             counts["damaged"] += 1
             continue
@@ -127,7 +129,7 @@ def merge(folders: list[Path]) -> int:
         for source in sources:
             open_source(source)  # a damaged database refuses the whole merge
     except MergeError as error:
-        exec_cache.say(f"ERROR: {error}")
+        say(f"ERROR: {error}", problem=True)
         return 1
     start = time.perf_counter()
     target = settings.execution_cache()
@@ -139,14 +141,13 @@ def merge(folders: list[Path]) -> int:
             for folder, source in zip(folders, sources, strict=True):
                 merged, present, damaged = merge_one(source, cache, index)
                 status = status or int(damaged > 0)
-                print(
+                say(
                     f"{folder}: {merged} notebook(s) merged, {present} already here"
-                    + (f", {damaged} damaged, skipped" if damaged else ""),
-                    flush=True,
+                    + (f", {damaged} damaged, skipped" if damaged else "")
                 )
         finally:
             index.save()
-    print(f"merge: {time.perf_counter() - start:.1f} s into {target}", flush=True)
+    say(f"merge: {time.perf_counter() - start:.1f} s into {target}")
     return status
 
 

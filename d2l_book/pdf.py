@@ -31,6 +31,7 @@ from d2l_book import (
     build,  # the site's execution step
     print_editions,
 )
+from d2l_book.console import say
 from d2l_book.print_editions import pdf_name
 from d2l_book.render import book_config
 from d2l_book.settings import BOOKS as _BOOK_INFO
@@ -174,7 +175,7 @@ def _run_all(commands: dict[str, list[str]], step: str) -> bool:
             if reason is None:
                 reason = logs[book].read_text(encoding="utf-8", errors="replace")
                 reason = reason[-4000:]
-            print(f"{step} of the {book!r} book failed:\n{reason}", file=sys.stderr)
+            say(f"{step} of the {book!r} book failed:\n{reason}", problem=True)
     return ok
 
 
@@ -200,7 +201,7 @@ def make_pdfs(books: tuple[str, ...]) -> int:
     """Execute what the cache lacks, then write and publish each book's PDF."""
     missing = missing_tools()
     if missing:
-        print(f"the PDF build needs {', '.join(missing)}: see README", file=sys.stderr)
+        say(f"the PDF build needs {', '.join(missing)}: see README", problem=True)
         return 1
     if not build.execute_books(books):  # the site build's execution step
         return 1
@@ -212,7 +213,7 @@ def make_pdfs(books: tuple[str, ...]) -> int:
     if not _run_all({b: _make_pdf(b) for b in books}, "xelatex"):
         return 1
     for book in books:
-        print(f"pdf: {publish(book, sources[book])}")
+        say(f"pdf: {publish(book, sources[book])}")
     return 0
 
 

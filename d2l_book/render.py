@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from d2l_book import processes
+from d2l_book.console import say
 from d2l_book.settings import BOOKS, BUILD, DOCS, HTML
 
 # Sphinx, the theme and the extensions both books load: imported once here.
@@ -97,12 +98,9 @@ def _reported(codes: dict[str, int]) -> int:
         if book in failed and not any(s.startswith("build") for s in said):
             said = lines[-30:]  # Sphinx stopped early: its last words say why
         for line in said if book in failed else said[-1:]:
-            print(f"{book}: {line}" if line.startswith("build") else line)
+            say(f"{book}: {line}" if line.startswith("build") else line)
         if book in failed:
-            print(
-                f"build of the {book!r} book failed (log: {_shown(log)})",
-                file=sys.stderr,
-            )
+            say(f"build of the {book!r} book failed (log: {_shown(log)})", problem=True)
     return next(iter(failed.values()), 0)
 
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 import argparse
 import ast
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from d2l_book import settings
 from d2l_book.cells import read_code_cells
+from d2l_book.console import say
 from d2l_book.save_format import RuffMissing, format_module
 from d2l_book.save_imports import member_key, sorted_imports, split_imports
 
@@ -365,19 +365,19 @@ def main(args: argparse.Namespace) -> int:
         if args.check:
             stale = stale_modules(root)
             if stale:
-                print(
+                say(
                     "d2l_prep is out of date with the book: "
                     + ", ".join(f"src/d2l_prep/{n}.py" for n in stale)
                     + "\nRun `nox -s save` (python -m d2l_book save) and commit.",
-                    file=sys.stderr,
+                    problem=True,
                 )
                 return 1
-            print("d2l_prep matches the book's #@save cells")
+            say("d2l_prep matches the book's #@save cells")
             return 0
         for path in generate(root):
             action = "wrote" if path.exists() else "removed"
-            print(f"{action} {path.relative_to(root)}")
+            say(f"{action} {path.relative_to(root)}")
         return 0
     except (ValueError, FileExistsError, RuffMissing) as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", problem=True)
         return 2

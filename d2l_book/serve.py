@@ -46,6 +46,7 @@ from d2l_book.build import (
     raise_interrupted,
     run_stoppable,
 )
+from d2l_book.console import say
 from d2l_book.render import sphinx_args
 from d2l_book.serve_app import first_error, make_app
 from d2l_book.settings import BOOKS, BUILD, DOCS, ROOT, serve_port
@@ -110,7 +111,7 @@ def _child(
         os.close(fd)
         code = rebuild()
     except BaseException as error:  # noqa: BLE001 (the child must reach _exit)
-        print(f"rebuild stopped: {error!r}", file=sys.stderr)
+        say(f"rebuild stopped: {error!r}", problem=True)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -316,10 +317,6 @@ class Preview:
                 await task
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
 def serve(preview: Preview, port: int) -> bool:
     """Serve ``preview``'s book on 127.0.0.1:port until a signal; True to restart."""
     import uvicorn
@@ -364,10 +361,10 @@ def serve_book(book: str, port: int) -> int:
     from d2l_book.execution import kernels
 
     if not port_is_free(port):
-        print(
+        say(
             f"port {port} on 127.0.0.1 is busy (another serve?); choose another"
             f" with D2L_SERVE_PORT, e.g. D2L_SERVE_PORT={port + 1} nox -s serve",
-            file=sys.stderr,
+            problem=True,
         )
         return 1
     _first_build(book)

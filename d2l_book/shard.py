@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from d2l_book.console import say
 from d2l_book.settings import BOOKS, DOCS
 
 
@@ -102,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
     books = tuple(BOOKS)
     pages = shard_pages(index, count, books)
     names = sorted({page.stem for page in pages})
-    print(f"shard {index}/{count}: {len(names)} page(s): {', '.join(names) or 'none'}")
+    say(f"shard {index}/{count}: {len(names)} page(s): {', '.join(names) or 'none'}")
     # Even with no page, the cache is opened (made): every shard has one to upload.
     return run_stoppable(
         lambda: 0 if execute_books(books, args.keep_going, pages=pages) else 1

@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -39,15 +38,13 @@ from jupyter_cache import get_cache
 from jupyter_cache.cache.db import NbCacheRecord
 from jupyter_cache.cache.main import JupyterCacheBase
 
+from d2l_book.console import say
+
 INDEX_NAME = "d2l-prep-pages.json"
 # Execution caches kept in ``_build/.jupyter_cache`` (the current key's and
 # the most recently used others'): switching back to a branch or a version
 # reuses one; a full build removes the rest.
 KEEP_CACHES = 3
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _notebook_file(cache: JupyterCacheBase, hashkey: str) -> Path:
@@ -66,7 +63,9 @@ def open_cache(path: Path) -> tuple[JupyterCacheBase, set[str]]:
         records = cache.list_cache_records()
     except Exception as error:  # sqlite, SQLAlchemy or jupyter-cache errors
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        say(f"execution cache {path} is damaged ({reason}): discarding it")
+        say(
+            f"execution cache {path} is damaged ({reason}): discarding it", problem=True
+        )
         shutil.rmtree(path, ignore_errors=True)
         cache = get_cache(str(path))
         records = cache.list_cache_records()
@@ -80,7 +79,8 @@ def open_cache(path: Path) -> tuple[JupyterCacheBase, set[str]]:
             continue
         say(
             f"execution cache: the record of {_page(record.uri)} {problem} "
-            f"({notebook}): dropping it, its page is executed again"
+            f"({notebook}): dropping it, its page is executed again",
+            problem=True,
         )
         broken.append(record.pk)
         shutil.rmtree(notebook.parent, ignore_errors=True)

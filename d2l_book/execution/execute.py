@@ -29,14 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from d2l_book import settings
+from d2l_book.console import say
 from d2l_book.execution import exec_cache, kernels, sandbox
 from d2l_book.execution.jobs import Job, read_jobs, with_outputs
 from d2l_book.execution.outcomes import (
-    DIED,
-    FAILED,
-    SUCCEEDED,
-    TIMEOUT,
     Outcome,
+    Status,
     display_path,
     judge,
 )
@@ -64,16 +62,16 @@ async def _run_one(
     try:
         timeout, source = sandbox.page_timeout(job.nb, timeout, settings.CELL_TIMEOUT)
     except ValueError as error:
-        return Outcome(job.page, FAILED, detail=str(error))
+        return Outcome(job.page, Status.FAILED, detail=str(error))
     status, detail, folder = await _in_kernel(job, timeout, threads, font, current)
-    index = current[-1] if current and status != SUCCEEDED else None
+    index = current[-1] if current and status != Status.SUCCEEDED else None
     limit = f"{timeout} s per cell ({source})"
     return judge(job, status, detail, index, folder, limit, start)
 
 
 async def _in_kernel(
     job: Job, timeout: int, threads: int, font: tuple[str, str], current: list[int]
-) -> tuple[str, str, str | None]:
+) -> tuple[Status, str, str | None]:
     """Execute ``job`` in a new kernel: (status, detail, the kernel's folder).
 
     ``current`` gets the index of each cell as it starts.
@@ -95,7 +93,7 @@ async def _in_kernel(
         record_timing=False,
         on_cell_start=lambda cell, cell_index: current.append(cell_index),
     )
-    status, detail = SUCCEEDED, ""
+    status, detail = Status.SUCCEEDED, ""
     folder: str | None = None  # the kernel's working folder (gone once it stops)
     table = job.nb.metadata.get(figure_text.TABLE_KEY, {})
     try:
@@ -103,18 +101,18 @@ async def _in_kernel(
         folder = stopper.folder
         await _execute_cells(client, figure_text.setup_code(table, *font))
     except CellTimeoutError as error:
-        status, detail = TIMEOUT, str(error)
+        status, detail = Status.TIMEOUT, str(error)
     except CellExecutionError as error:
-        status, detail = FAILED, str(error)
+        status, detail = Status.FAILED, str(error)
     except Exception as error:  # nbclient's DeadKernelError, zmq errors, ...
-        status, detail = FAILED, f"{type(error).__name__}: {error}"
+        status, detail = Status.FAILED, f"{type(error).__name__}: {error}"
         if not await km.is_alive():
-            status = DIED
+            status = Status.DIED
     finally:
         if client.kc is not None:
             client.kc.stop_channels()
         await stopper.terminate()
-    if status == DIED:
+    if status == Status.DIED:
         detail = kernels.kernel_exit(stopper)
     return status, detail, folder
 
@@ -204,8 +202,8 @@ class Run:
     def finish(self, job: Job, outcome: Outcome) -> None:
         """Cache a success at once; report a failure at once."""
         self.outcomes.append(outcome)
-        if outcome.status != SUCCEEDED:
-            exec_cache.say(f"\nERROR: executing {outcome.describe()}")
+        if outcome.status != Status.SUCCEEDED:
+            say(f"\nERROR: executing {outcome.describe()}", problem=True)
             # No new kernel starts; the running ones finish and are cached.
             self.stopped = not self.keep_going
             return
@@ -223,9 +221,7 @@ class Run:
                     self.cache, executed, str(twin.page), data
                 )
             self.index.add(twin.text, twin.digest)
-        print(
-            f"executed {display_path(job.page)} in {outcome.seconds:.1f} s", flush=True
-        )
+        say(f"executed {display_path(job.page)} in {outcome.seconds:.1f} s")
 
 
 def kernel_threads(workers: int) -> int:
@@ -284,10 +280,11 @@ def _prepare_kernels() -> None:
 def _say_uncached(jobs: list[Job]) -> None:
     """Name the pages that would have to execute (``cached_only``)."""
     pages = sorted(display_path(twin.page) for job in jobs for twin in job.twins)
-    exec_cache.say(
+    say(
         f"ERROR: {len(pages)} page(s) are not in the execution cache "
         f"{display_path(settings.execution_cache())} and would have to execute "
-        "(--cached-only): " + ", ".join(pages)
+        "(--cached-only): " + ", ".join(pages),
+        problem=True,
     )
 
 
@@ -317,7 +314,7 @@ def execute_missing(
             _say_uncached(jobs)
             return False
         start = time.perf_counter()
-        print(f"executing {len(jobs)} notebook(s), {workers} at a time", flush=True)
+        say(f"executing {len(jobs)} notebook(s), {workers} at a time")
         if not sandbox.abi():
             sandbox.say_unconfined()
         if kernels.use_fork():
@@ -327,21 +324,24 @@ def execute_missing(
         timeout = settings.cell_timeout()
         got = asyncio.run(_execute_all(run, jobs, workers, timeout, font))
     except (figure_text.FigureTextError, figure_text.MissingFontError) as error:
-        exec_cache.say(f"ERROR: {error}")
+        say(f"ERROR: {error}", problem=True)
         return False
     finally:
         index.save()
     if got:
         raise Interrupted(got)
-    failed = [o for o in run.outcomes if o.status != SUCCEEDED]
+    failed = [o for o in run.outcomes if o.status != Status.SUCCEEDED]
     skipped = len(jobs) - len(run.outcomes)
     counts = Counter(o.status for o in run.outcomes)
     if skipped:
-        counts["not started"] = skipped
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(f"execution: {time.perf_counter() - start:.1f} s ({summary})", flush=True)
+        counts[Status.NOT_STARTED] = skipped
+    summary = ", ".join(
+        f"{n} {status.value}"
+        for status, n in sorted(counts.items(), key=lambda item: item[0].value)
+    )
+    say(f"execution: {time.perf_counter() - start:.1f} s ({summary})")
     if failed:
-        exec_cache.say(
+        say(
             f"{len(failed)} notebook(s) failed"
             + (
                 f", {skipped} not executed (stopped at the first failure)"
@@ -349,6 +349,7 @@ def execute_missing(
                 else ""
             )
             + ": "
-            + ", ".join(display_path(o.page) for o in failed)
+            + ", ".join(display_path(o.page) for o in failed),
+            problem=True,
         )
     return not failed

@@ -13,6 +13,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,17 @@ from d2l_book.execution.jobs import Job
 from d2l_book.settings import DOCS
 from d2l_book.sphinxext import figure_text
 
-SUCCEEDED, FAILED, DIED, TIMEOUT, TOO_LARGE, FIGURE_TEXT = (
-    "succeeded",
-    "failed",
-    "kernel died",
-    "timed out",
-    "output too large",
-    "figure text does not match its figures",
-)
+
+class Status(Enum):
+    """How a notebook's execution ended; the value is how the summary says it."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DIED = "kernel died"
+    TIMEOUT = "timed out"
+    TOO_LARGE = "output too large"
+    FIGURE_TEXT = "figure text does not match its figures"
+    NOT_STARTED = "not started"  # left when a build stops early
 
 
 # A cell output larger than this fails its page: such an output (a tensor
@@ -51,7 +55,7 @@ class Outcome:
     """How one notebook's execution ended."""
 
     page: Path
-    status: str
+    status: Status
     seconds: float = 0.0
     cell: int | None = None  # 1-based number among the page's code cells
     line: int | None = None  # line of that cell's fence in the page
@@ -61,11 +65,11 @@ class Outcome:
         where = display_path(self.page)
         if self.line is not None:
             where += f":{self.line} (code cell {self.cell})"
-        if self.status == DIED:
+        if self.status == Status.DIED:
             return f"{where}: the kernel died ({self.detail or 'no status'})"
-        if self.status == TIMEOUT:
+        if self.status == Status.TIMEOUT:
             return f"{where}: the cell timed out\n{self.detail}"
-        return f"{where}: {self.status}\n{self.detail}"
+        return f"{where}: {self.status.value}\n{self.detail}"
 
 
 def display_path(page: Path) -> str:
@@ -101,14 +105,14 @@ def _oversized(nb: Any) -> int | None:
     return None
 
 
-def _limit_notes(status: str, detail: str, folder: str | None, timeout: str) -> str:
+def _limit_notes(status: Status, detail: str, folder: str | None, timeout: str) -> str:
     """What a failure owes to a limit of the kernel: the limit and its setting."""
     memory = f"{settings.kernel_memory():g} GiB ({settings.KERNEL_MEMORY})"
-    if status == TIMEOUT:
+    if status == Status.TIMEOUT:
         return f"\nthe limit is {timeout}"
-    if status == DIED and "signal" in detail:
+    if status == Status.DIED and "signal" in detail:
         return f"; the kernel's memory limit is {memory}"
-    if status != FAILED:
+    if status != Status.FAILED:
         return ""
     notes = [
         sandbox.permission_note(detail, folder),
@@ -127,7 +131,7 @@ def _figure_problems(job: Job, table: dict[str, str]) -> str:
 
 def judge(
     job: Job,
-    status: str,
+    status: Status,
     detail: str,
     index: int | None,
     folder: str | None,
@@ -141,13 +145,13 @@ def judge(
     working folder, ``limit`` the time limit as said, ``start`` its start time.
     """
     table = job.nb.metadata.get(figure_text.TABLE_KEY, {})
-    if status == SUCCEEDED and (index := _oversized(job.nb)) is not None:
-        status = TOO_LARGE
+    if status == Status.SUCCEEDED and (index := _oversized(job.nb)) is not None:
+        status = Status.TOO_LARGE
         size = len(json.dumps(job.nb.cells[index].outputs))
         detail = f"its output is {size:,} bytes, over the limit of {OUTPUT_LIMIT:,}"
     page = job.page
-    if status == SUCCEEDED and (found := _figure_problems(job, table)):
-        status, page, detail = FIGURE_TEXT, figure_text.twin(job.page), found
+    if status == Status.SUCCEEDED and (found := _figure_problems(job, table)):
+        status, page, detail = Status.FIGURE_TEXT, figure_text.twin(job.page), found
     number, line, first = _locate(job, index)
     detail = _ANSI.sub("", detail)  # colours would hide "Cell In[4], line 2"
     detail += _limit_notes(status, detail, folder, limit)

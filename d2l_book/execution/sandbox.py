@@ -47,6 +47,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from d2l_book.console import say
+
 # The rights Landlock withholds (none of them is about reading): writing to
 # or truncating a file, creating, removing, linking or renaming anything.
 _WRITE_RIGHT_NAMES = (
@@ -86,11 +88,10 @@ def say_unconfined() -> None:
     """Say, once per process, that cells are not confined on this system."""
     if not _said:
         _said.append(True)
-        print(
+        say(
             "note: this system has no Landlock (Linux 5.13 or later): "
             "cells may write outside their working folder",
-            file=sys.stderr,
-            flush=True,
+            problem=True,
         )
 
 
