@@ -12,6 +12,7 @@ Sphinx and the kernels' libraries once, and each rebuild is a child forked
 from it, which executes what the cache lacks with warm kernels and renders
 the book in-process (where ``os.fork`` is not used, a new process).  Every
 open page then reloads through a web socket, by a script file.
+Measured again against sphinx-autobuild: ``d2l_book/README.md``.
 
 A change to Python code or to ``matplotlibrc`` (the engine, ``conf.py``, the
 package) restarts the preview, since the serving process holds their old

@@ -15,6 +15,10 @@ Two ways to get a kernel, the same way to talk to it (nbclient over zmq):
 Every kernel gets a random HMAC key, a connection file and IPC sockets in a
 private temporary folder, all removed when it stops (even if it never ran),
 and a limited number of threads.
+
+Both paths are kept: forking is the fast one, launching the portable one,
+and each is the default somewhere (the measured cost of each, and why plain
+MyST-NB is not the portable path: ``d2l_book/README.md``).
 """
 
 from __future__ import annotations

@@ -340,7 +340,6 @@ def test_serve_on_a_busy_port_says_so_before_it_builds(book: SmallBook) -> None:
 
 
 def test_sigterm_to_serve_ends_it(book: SmallBook) -> None:
-    pytest.importorskip("sphinx_autobuild")
     port = SERVE_PORTS[1]
     serve = book.start("serve", "en", D2L_SERVE_PORT=str(port))
     deadline = time.monotonic() + 300  # only keeps a broken serve from hanging
