@@ -185,8 +185,10 @@ def build(
         if status:
             return status
         write_landing_page()
-        publish_downloads(books, wheel)
+        # Prune first: the notebooks zip packs every notebook left in the
+        # book's folder, and Sphinx leaves a deleted page's notebook there.
         prune_site(books, {wheel.name})
+        publish_downloads(books, wheel)
         print_editions.show_links(HTML)  # no link to a PDF the site lacks
         # The sitemap, the 404 page and the CSP of every page.
         from d2l_book.sphinxext.hosted_site import finish_site  # noqa: PLC0415

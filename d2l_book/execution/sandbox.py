@@ -253,7 +253,10 @@ def page_timeout(nb: Any, default: int, setting: str) -> tuple[int, str]:
 
 # -- What the build's error report adds ---------------------------------------
 
-_DENIED = re.compile(r"PermissionError: \[Errno 13\] [^\n]*?'([^'\n]+)'")
+# One path, or two for a rename or a link ('a' -> 'b'; either may be refused).
+_DENIED = re.compile(
+    r"PermissionError: \[Errno 13\] [^\n]*?'([^'\n]+)'(?: -> '([^'\n]+)')?"
+)
 _NO_MEMORY = re.compile(
     r"MemoryError|can't allocate memory|Cannot allocate memory|Unable to allocate"
 )
@@ -264,13 +267,21 @@ def permission_note(detail: str, folder: str | None) -> str:
     found = _DENIED.findall(detail)
     if not found or not abi():
         return ""
-    path = found[-1]
-    if folder and not os.path.isabs(path):
-        path = f"{path} (that is, {os.path.normpath(os.path.join(folder, path))})"
+    paths = [_shown(path, folder) for path in found[-1] if path]
+    what = f"writing {paths[0]}"
+    if len(paths) == 2:
+        what = f"moving or linking {paths[0]} to {paths[1]}"
     return (
-        f"writing {path} was refused: a cell may write only in its working "
+        f"{what} was refused: a cell may write only in its working "
         "folder (relative paths, tempfile, $TMPDIR)"
     )
+
+
+def _shown(path: str, folder: str | None) -> str:
+    """``path``, and where it is when it is relative to ``folder``."""
+    if folder and not os.path.isabs(path):
+        return f"{path} (that is, {os.path.normpath(os.path.join(folder, path))})"
+    return path
 
 
 def memory_note(detail: str, limit: str) -> str:

@@ -15,9 +15,10 @@ A style cannot run code; scripts stay hash-only, and without ``'unsafe-eval'``
 (``docs/_static/plural-rule.js`` replaces the one ``new Function`` of Sphinx).
 
 Only the theme's and MathJax's scripts run: a page's own content (raw HTML in
-its prose, a cell's HTML output) may hold no ``<script>``, inline event handler
-or ``javascript:`` URL.  Such content fails the build, naming the page, the line
-and the code cell; and scripts inside the page's ``<article>`` get no hash.
+its prose, a cell's HTML output, an SVG image) may hold no ``<script>``, inline
+event handler or ``javascript:`` URL.  Such content fails the build, naming
+the page, the line and the code cell; and scripts inside the page's
+``<article>`` get no hash.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -147,20 +149,54 @@ def _cell_at(source: str | Path, line: int) -> tuple[int, int] | None:
     return None
 
 
+def _content(
+    app: Sphinx, doctree: nodes.document
+) -> Iterator[tuple[nodes.Element, str]]:
+    """(node, text) of each piece of the page a browser could run.
+
+    Raw HTML, and the SVG images (a cell's SVG output, an SVG the page
+    shows): an SVG is served from the site, so a script or an event handler
+    in it runs in the site's origin when the image is opened on its own.
+    """
+    for node in doctree.findall(nodes.raw):
+        if "html" in node.get("format", ""):
+            yield node, node.astext()
+    for node in doctree.findall(nodes.image):
+        uri = str(node.get("uri", ""))
+        if uri.lower().endswith(".svg") and "://" not in uri:
+            try:
+                text = Path(app.srcdir, uri).read_text(
+                    encoding="utf-8", errors="replace"
+                )
+            except OSError:
+                continue
+            yield node, text
+
+
+def _line_of(node: nodes.Node | None) -> int:
+    """The source line of ``node`` or of its nearest ancestor that has one."""
+    while node is not None:
+        if node.line:
+            return int(node.line)
+        node = node.parent
+    return 0
+
+
 def _refuse_content_scripts(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Warn (an error under -W) for each piece of content that would run a script."""
-    for node in doctree.findall(nodes.raw):
-        what = script_in(node.astext()) if "html" in node.get("format", "") else ""
+    for node, text in _content(app, doctree):
+        what = script_in(text)
         if not what:
             continue
-        line = node.line or 0
+        line = _line_of(node)
         cell = (
             _cell_at(node.source or app.env.doc2path(docname), line) if line else None
         )
+        svg = isinstance(node, nodes.image)
         if cell:
-            line, where = cell[1], f"(code cell {cell[0]}) its output"
+            line, where = cell[1], f"(code cell {cell[0]}) its {'SVG ' * svg}output"
         else:
-            where = "the page's HTML"
+            where = "an SVG image of the page" if svg else "the page's HTML"
         logger.warning(
             f"{where} holds {what}: pages run only the theme's and MathJax's scripts",
             location=(docname, line or None),

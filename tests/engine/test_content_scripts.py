@@ -41,6 +41,26 @@ def test_scripts_in_content_fail_the_build_naming_page_line_and_cell(
         )
 
 
+SVG_CELL = (
+    "from IPython.display import SVG\n"
+    'SVG(\'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+    '<circle r="4"/></svg>\')'
+)
+
+
+def test_a_script_in_an_svg_output_fails_the_build(tmp_path: Path) -> None:
+    """An SVG output becomes a file of the site, shown by <img>: opened on
+    its own, its script would run in the site's origin."""
+    book = SmallBook(tmp_path)
+    book.write("alpha.md", page("Alpha", "print(1)", SVG_CELL))
+    result = book.build()
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    for name in ("en", "zh"):
+        shown = f"docs/{name}/alpha.md:16: WARNING: (code cell 2) its SVG output holds"
+        assert shown in said, said
+
+
 @pytest.mark.parametrize(
     "html",
     [

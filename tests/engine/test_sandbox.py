@@ -205,3 +205,14 @@ def test_both_kinds_of_kernel_are_confined_and_limited(
     assert "limit True" in html
     assert "home True" in html  # settings and caches in the build folder
     assert not target.exists()
+
+
+@pytest.mark.skipif(not sandbox.abi(), reason="no Landlock on this system")
+def test_a_refused_rename_names_both_paths() -> None:
+    """os.rename's error names two paths; the note names both, not only the first."""
+    detail = "PermissionError: [Errno 13] Permission denied: 'mine.txt' -> '/tmp/x'"
+    note = sandbox.permission_note(detail, "/work/f")
+    assert note.startswith("moving or linking mine.txt (that is, /work/f/mine.txt)")
+    assert "to /tmp/x was refused" in note
+    one = "PermissionError: [Errno 13] Permission denied: '/tmp/y'"
+    assert sandbox.permission_note(one, "/work/f").startswith("writing /tmp/y was")

@@ -7,6 +7,7 @@ build that changes nothing writes the same bytes as the cold build before it.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,9 @@ def test_the_site_holds_only_what_the_sources_make(tmp_path: Path) -> None:
         assert not list((html / name / "_sources").glob("beta.*"))
         assert not list((html / name / "_images").glob("*"))
     assert "beta" not in (html / "sitemap.xml").read_text(encoding="utf-8")
+    for name in ("en", "zh"):  # nor in the book's notebooks zip
+        with zipfile.ZipFile(html / "pdf" / f"d2l-prep-{name}-notebooks.zip") as zipped:
+            assert not [n for n in zipped.namelist() if "beta" in n], zipped.namelist()
 
     (tmp_path / "cold").mkdir()
     cold = SmallBook(tmp_path / "cold")
