@@ -68,7 +68,7 @@ def _parse_tags(value: str, where: str) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _closes(line: str, fence: str) -> bool:
+def closes_fence(line: str, fence: str) -> bool:
     """True if ``line`` closes a block opened with ``fence`` (CommonMark rule)."""
     stripped = line.strip()
     return len(stripped) >= len(fence) and stripped == fence[0] * len(stripped)
@@ -115,7 +115,7 @@ def parse_code_cells(text: str, name: str = "<page>") -> list[CodeCell]:
                 options[option["key"]] = option["value"].strip()
                 i += 1
         body: list[str] = []
-        while i < len(lines) and not _closes(lines[i], fence):
+        while i < len(lines) and not closes_fence(lines[i], fence):
             body.append(lines[i])
             i += 1
         if i >= len(lines):

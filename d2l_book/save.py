@@ -29,6 +29,7 @@ from d2l_book.cells import read_code_cells
 from d2l_book.console import say
 from d2l_book.save_format import RuffMissing, format_module
 from d2l_book.save_imports import member_key, sorted_imports, split_imports
+from d2l_book.twins import prose_lines
 
 __all__ = [
     "SavedCell",
@@ -66,23 +67,15 @@ class SavedCell:
 
 
 _HEADING = re.compile(r"^#{1,6}\s+(?P<title>\S.*?)\s*$")
-_FENCE = re.compile(r"^(`{3,}|~{3,})")
 
 
 def _headings(text: str) -> list[tuple[int, str]]:
     """(line number, title) of the page's markdown headings, outside code blocks."""
-    found: list[tuple[int, str]] = []
-    fence = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        opening = _FENCE.match(line)
-        if fence:
-            if line.strip() and set(line.strip()) == {fence[0]}:
-                fence = "" if len(line.strip()) >= len(fence) else fence
-        elif opening:
-            fence = opening.group(1)
-        elif heading := _HEADING.match(line):
-            found.append((number, heading["title"]))
-    return found
+    return [
+        (number, heading["title"])
+        for number, line in prose_lines(text)
+        if (heading := _HEADING.match(line))
+    ]
 
 
 def saved_cells(page: Path, label: str) -> list[SavedCell]:

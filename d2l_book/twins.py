@@ -10,9 +10,19 @@ read pages with :func:`outline`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Mark", "front_matter", "outline", "structure", "structure_difference"]
+from d2l_book.cells import closes_fence
+
+__all__ = [
+    "Mark",
+    "front_matter",
+    "outline",
+    "prose_lines",
+    "structure",
+    "structure_difference",
+]
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
@@ -35,21 +45,24 @@ def front_matter(text: str) -> str:
     return text[: text.index("\n---\n", 4) + 5]
 
 
-def outline(text: str) -> list[Mark]:
-    """Headings and ``(label)=`` targets outside code blocks and front matter."""
-    marks: list[Mark] = []
+def prose_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the page outside its front matter and fenced blocks."""
     fence = None
     skipped = front_matter(text).count("\n")
     for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
-        opening = _FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)
-            continue
         if fence is not None:
-            closing = line.strip()
-            if closing and set(closing) == {fence[0]} and len(closing) >= len(fence):
+            if closes_fence(line, fence):
                 fence = None
-            continue
+        elif opening := _FENCE.match(line):
+            fence = opening.group(1)
+        else:
+            yield number, line
+
+
+def outline(text: str) -> list[Mark]:
+    """Headings and ``(label)=`` targets outside code blocks and front matter."""
+    marks: list[Mark] = []
+    for number, line in prose_lines(text):
         if heading := _HEADING.match(line):
             marks.append(Mark(number, "heading", heading.group(1)))
         elif label := _LABEL.match(line):

@@ -330,8 +330,13 @@ def execute_missing(
         index.save()
     if got:
         raise Interrupted(got)
+    return _report(run, len(jobs), time.perf_counter() - start)
+
+
+def _report(run: Run, planned: int, seconds: float) -> bool:
+    """Say how the run ended, by status, and which pages failed; True if none."""
     failed = [o for o in run.outcomes if o.status != Status.SUCCEEDED]
-    skipped = len(jobs) - len(run.outcomes)
+    skipped = planned - len(run.outcomes)
     counts = Counter(o.status for o in run.outcomes)
     if skipped:
         counts[Status.NOT_STARTED] = skipped
@@ -339,7 +344,7 @@ def execute_missing(
         f"{n} {status.value}"
         for status, n in sorted(counts.items(), key=lambda item: item[0].value)
     )
-    say(f"execution: {time.perf_counter() - start:.1f} s ({summary})")
+    say(f"execution: {seconds:.1f} s ({summary})")
     if failed:
         say(
             f"{len(failed)} notebook(s) failed"
