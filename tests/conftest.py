@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -28,6 +29,11 @@ HTML = settings.HTML
 
 
 _build_failure: list[str] = []
+# The site of the session's build when it was a cold one (an empty build
+# folder): each file's SHA-256, taken before any test adds to the site (the
+# PDF build publishes its PDFs there). test_reproducible compares a second
+# cold build with it instead of making two of its own.
+cold_site: dict[str, str] = {}
 
 
 def run_build(
@@ -61,6 +67,15 @@ def files(root: Path) -> dict[str, bytes]:
     }
 
 
+def digests(root: Path) -> dict[str, str]:
+    """Every file under ``root``, by its relative path: its SHA-256."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
 def pages() -> list[str]:
     """Names (without .md) of the English book's pages."""
     return sorted(p.stem for p in (DOCS / "en").glob("*.md"))
@@ -78,6 +93,7 @@ def built_site() -> Path:
         return HTML
     if _build_failure:
         pytest.fail(_build_failure[0])
+    cold = not BUILD.exists() or not any(BUILD.iterdir())
     result = run_build()
     log = result.stdout + result.stderr
     (BUILD / "build.log").parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +102,8 @@ def built_site() -> Path:
         # Remembered, so that a failed build is not retried by every module.
         _build_failure.append(f"strict build failed:\n{log[-6000:]}")
         pytest.fail(_build_failure[0])
+    if cold:
+        cold_site.update(digests(HTML))
     return HTML
 
 
