@@ -269,17 +269,20 @@ def _assert_loaded_cleanly(page: Any, visit: Visit, theme: str) -> None:
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
 def test_page_loads_cleanly_offline(open_page: Any, book: str, name: str) -> None:
     """Offline, within its CSP, math typeset, and accessible, in either theme:
-    the page in each theme in its own context, both checked by axe at once."""
+    the page in each theme in its own context, both checked by axe at once.
+    Then its language switcher opens its counterpart (one load fewer than a
+    test of its own)."""
     opened = {theme: open_page(f"{book}/{name}.html", theme=theme) for theme in THEMES}
     for theme, (page, visit) in opened.items():
         _assert_loaded_cleanly(page, visit, theme)
     found = serious_violations(*(page for page, _ in opened.values()))
     assert dict(zip(THEMES, found, strict=True)) == {theme: [] for theme in THEMES}
+    _assert_switcher_opens_the_counterpart(*opened[THEMES[0]], book, name)
 
 
-@pytest.mark.parametrize(("book", "name"), ALL_PAGES)
-def test_switcher_opens_the_counterpart(open_page: Any, book: str, name: str) -> None:
-    page, visit = open_page(f"{book}/{name}.html")
+def _assert_switcher_opens_the_counterpart(
+    page: Any, visit: Visit, book: str, name: str
+) -> None:
     (other,) = [b for b in BOOKS if b != book]
     page.locator(".language-switcher a").first.click()
     page.wait_for_load_state("load")
