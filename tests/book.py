@@ -8,6 +8,7 @@ this module: they run without the engine and Sphinx.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -82,6 +83,15 @@ def files(root: Path) -> dict[str, bytes]:
     """Every file under ``root``, by its relative path: the bytes it holds."""
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def digests(root: Path) -> dict[str, str]:
+    """Every file under ``root``, by its relative path: its SHA-256."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }

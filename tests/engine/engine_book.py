@@ -9,15 +9,19 @@ looking at other builds on the machine.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
 import psutil
 
+from d2l_book import package_wheel
 from tests.book import BOOKS, DOCS, ROOT
 
 MARKER = "D2L_ENGINE_TEST_MARKER"
@@ -46,6 +50,28 @@ def page(title: str, *cells: str) -> str:
     return "\n".join(body)
 
 
+@functools.cache
+def _session_wheel() -> Path:
+    """The package's wheel, built once per test session (pip takes seconds)."""
+    folder = Path(tempfile.mkdtemp(prefix="d2l-test-wheel-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return package_wheel.build_wheel(folder)
+
+
+def _seed_wheel(build_dir: Path) -> None:
+    """Put the session's wheel where a build of the same sources looks first.
+
+    The engine keeps its wheel under the hash of the package's sources
+    (``package_wheel.build_wheel``), so a small book whose copy of them is
+    unchanged reuses it instead of running pip; a book that edits the package
+    gets another hash and builds its own wheel, as a real build would.
+    """
+    wheel = _session_wheel()
+    target = build_dir / "wheels" / wheel.parent.name / wheel.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(wheel, target)
+
+
 class SmallBook:
     """docs/, the engine, src/ and the project files copied into ``root``, with
     its own pages."""
@@ -69,6 +95,7 @@ class SmallBook:
         # What the package's wheel is built from (d2l_book/package_wheel.py).
         for name in ("pyproject.toml", "README.md"):
             shutil.copyfile(ROOT / name, root / name)
+        _seed_wheel(self.build_dir)
         self.write("index.md", INDEX)
         self.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)"))
         self.write("beta.md", page("Beta", "x = 21", "print('beta', 2 * x)"))

@@ -88,6 +88,7 @@ def test_a_failing_cell_is_named_by_its_line_without_colour(book: SmallBook) -> 
     assert f"docs/en/beta.md:{fence + 2}" in result.stderr  # the raising line
     assert "ValueError: broken" in result.stderr
     assert "\x1b[" not in result.stderr
+    assert not (book.build_dir / "html" / "index.html").exists(), "a site was written"
     # The zh twin was not recorded as executed: building zh alone runs it.
     again = book.build("zh")
     assert again.returncode == 1

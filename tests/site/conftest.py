@@ -7,12 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.book import BUILD, HTML, changed_sources, run_build, source_snapshot
+from tests.book import (
+    BUILD,
+    HTML,
+    changed_sources,
+    digests,
+    run_build,
+    source_snapshot,
+)
 
 _build_failure: list[str] = []
 # What the session's build changed in the sources (tests.book.source_snapshot):
 # filled by built_site, checked by test_site.py.
 source_changes: list[str] = []
+# The site of the session's build when it was a cold one (an empty build
+# folder): each file's SHA-256, taken before any test adds to the site (the
+# PDF build publishes its PDFs there). test_reproducible compares a second
+# cold build with it instead of making two of its own.
+cold_site: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +39,7 @@ def built_site() -> Path:
         return HTML
     if _build_failure:
         pytest.fail(_build_failure[0])
+    cold = not BUILD.exists() or not any(BUILD.iterdir())
     before = source_snapshot()
     result = run_build()
     source_changes.extend(changed_sources(before, source_snapshot()))
@@ -37,4 +50,6 @@ def built_site() -> Path:
         # Remembered, so that a failed build is not retried by every module.
         _build_failure.append(f"strict build failed:\n{log[-6000:]}")
         pytest.fail(_build_failure[0])
+    if cold:
+        cold_site.update(digests(HTML))
     return HTML

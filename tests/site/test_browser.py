@@ -215,47 +215,74 @@ def _axe() -> Any:
     return Axe()  # reads its bundled axe.min.js once
 
 
-def serious_violations(page: Any) -> list[str]:
-    """axe-core's serious and critical findings (WCAG 2.1 A/AA and best practice)."""
-    results = _axe().run(page).response
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
-        for v in results["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
+# Run by each page: start axe-core (WCAG 2.1 A/AA and best practice, its
+# default rules), keeping the promise, so that several pages run it at once.
+_START_AXE = "(options) => { window.__d2lAxe = axe.run(document, options); }"
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize(("book", "name"), ALL_PAGES)
-def test_page_loads_cleanly_offline(
-    open_page: Any, book: str, name: str, theme: str
-) -> None:
-    """Offline, within its CSP, math typeset, and accessible, in either theme."""
-    page, visit = open_page(f"{book}/{name}.html", theme=theme)
+def serious_violations(*pages: Any) -> list[list[str]]:
+    """axe-core's serious and critical findings on each page, in order.
+
+    axe-core takes seconds on a long chapter (its colour-contrast rule most of
+    them); it runs on all the pages at once, each in its own context and so its
+    own renderer process, one per core.
+    """
+    axe = _axe()
+    for page in pages:
+        page.evaluate(axe.axe_script)
+        page.evaluate(_START_AXE, {"resultTypes": ["violations"]})
+    found = []
+    for page in pages:
+        results = page.evaluate("() => window.__d2lAxe")
+        found.append(
+            [
+                f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
+                for v in results["violations"]
+                if v["impact"] in {"serious", "critical"}
+            ]
+        )
+    return found
+
+
+def _assert_loaded_cleanly(page: Any, visit: Visit, theme: str) -> None:
+    """Offline, within its CSP, its images loaded and its math typeset."""
     _typeset(page)
     assert page.evaluate("() => document.body.dataset.theme") == theme
-    assert visit.foreign == [], "requests to another host"
-    assert visit.failed == [], "failed requests"
-    assert visit.csp == [], "Content-Security-Policy violations"
-    assert visit.console == [], "console errors"
+    assert visit.foreign == [], f"requests to another host ({theme})"
+    assert visit.failed == [], f"failed requests ({theme})"
+    assert visit.csp == [], f"Content-Security-Policy violations ({theme})"
+    assert visit.console == [], f"console errors ({theme})"
     broken = page.evaluate(
         "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
         ".map(i => i.getAttribute('src'))"
     )
-    assert broken == [], "images that did not load"
+    assert broken == [], f"images that did not load ({theme})"
     math = page.evaluate(
         "() => ({formulas: document.querySelectorAll('.math').length,"
         " rendered: document.querySelectorAll('.math mjx-container').length,"
         f" errors: document.querySelectorAll('{MATH_ERRORS}').length}})"
     )
     assert math["rendered"] == math["formulas"], f"formulas left unrendered: {math}"
-    assert math["errors"] == 0, f"formulas with TeX errors: {math}"
-    assert serious_violations(page) == []
+    assert math["errors"] == 0, f"formulas with TeX errors ({theme}): {math}"
 
 
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
-def test_switcher_opens_the_counterpart(open_page: Any, book: str, name: str) -> None:
-    page, visit = open_page(f"{book}/{name}.html")
+def test_page_loads_cleanly_offline(open_page: Any, book: str, name: str) -> None:
+    """Offline, within its CSP, math typeset, and accessible, in either theme:
+    the page in each theme in its own context, both checked by axe at once.
+    Then its language switcher opens its counterpart (one load fewer than a
+    test of its own)."""
+    opened = {theme: open_page(f"{book}/{name}.html", theme=theme) for theme in THEMES}
+    for theme, (page, visit) in opened.items():
+        _assert_loaded_cleanly(page, visit, theme)
+    found = serious_violations(*(page for page, _ in opened.values()))
+    assert dict(zip(THEMES, found, strict=True)) == {theme: [] for theme in THEMES}
+    _assert_switcher_opens_the_counterpart(*opened[THEMES[0]], book, name)
+
+
+def _assert_switcher_opens_the_counterpart(
+    page: Any, visit: Visit, book: str, name: str
+) -> None:
     (other,) = [b for b in BOOKS if b != book]
     page.locator(".language-switcher a").first.click()
     page.wait_for_load_state("load")
@@ -283,16 +310,6 @@ def test_search_finds_pages(
     assert any(expected in href for href in hrefs), hrefs
     assert visit.console == [], "console errors on the search page"
     assert visit.csp == [], "Content-Security-Policy violations on the search page"
-
-
-@pytest.mark.parametrize(("book", "name"), ALL_PAGES)
-def test_no_sideways_scroll_on_a_phone(open_page: Any, book: str, name: str) -> None:
-    page, _ = open_page(
-        f"{book}/{name}.html", viewport={"width": MOBILE_WIDTH, "height": 844}
-    )
-    _typeset(page)
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= MOBILE_WIDTH
 
 
 def _figure_filters(page: Any) -> list[str]:
@@ -339,15 +356,18 @@ def test_landing_page_english_browser(open_page: Any) -> None:
     page.wait_for_url("**/en/index.html")
 
 
-@pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("path", ["index.html", "404.html"])
-def test_site_root_pages_are_clean(open_page: Any, path: str, theme: str) -> None:
+def test_site_root_pages_are_clean(open_page: Any, path: str) -> None:
+    """In either theme (each in its own context, axe on both at once)."""
     # The landing page opens a book on a first visit only: make this a later one
     # from the start (setting it after a first load raced with that redirect).
-    page, visit = open_page(path, theme=theme, storage={"d2l-prep-visited": "1"})
-    assert urlsplit(page.url).path == f"/{path}"
-    assert visit.csp == [] and visit.console == [] and visit.failed == []
-    assert serious_violations(page) == []
+    later = {"d2l-prep-visited": "1"}
+    opened = {theme: open_page(path, theme=theme, storage=later) for theme in THEMES}
+    for theme, (page, visit) in opened.items():
+        assert urlsplit(page.url).path == f"/{path}", theme
+        assert visit.csp == [] and visit.console == [] and visit.failed == [], theme
+    found = serious_violations(*(page for page, _ in opened.values()))
+    assert dict(zip(THEMES, found, strict=True)) == {theme: [] for theme in THEMES}
 
 
 @pytest.mark.parametrize("depth", ["", "en/", "zh/no/such/chapter/"])
@@ -403,8 +423,10 @@ def test_graphs_stay_readable_on_a_phone(open_page: Any, book: str) -> None:
     """Wide graphs keep their labels legible and scroll inside their output,
     which the keyboard can reach; plots still shrink to fit."""
     phone = {"viewport": {"width": MOBILE_WIDTH, "height": 844}}
+    graph_pages = []
     for name in ("graph-drawing", "computation-graphs"):
         page, _ = open_page(f"{book}/{name}.html", **phone)
+        graph_pages.append(page)
         figures = page.evaluate(_FIGURES)
         assert figures and all(f["graph"] for f in figures), f"{name}: no class"
         for figure in figures:
@@ -415,8 +437,8 @@ def test_graphs_stay_readable_on_a_phone(open_page: Any, book: str) -> None:
                 )
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= MOBILE_WIDTH
-        assert serious_violations(page) == []
     assert any(f["scrolled"] > f["visible"] for f in figures), "no graph scrolls"
+    assert serious_violations(*graph_pages) == [[], []]  # both at once
     page, _ = open_page(f"{book}/probability.html", **phone)
     plots = page.evaluate(_FIGURES)
     assert plots and not any(p["graph"] for p in plots)
@@ -444,13 +466,17 @@ MATH_SLACK = 2  # px of rounding allowed between MathJax's widths and the layout
 
 
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
-def test_formulas_fit_a_phone_column(open_page: Any, book: str, name: str) -> None:
-    """On a phone no formula, in the text or in a solution, is cut off or has
-    to be scrolled sideways: long ones are broken over lines in the source."""
+def test_page_and_formulas_fit_a_phone(open_page: Any, book: str, name: str) -> None:
+    """On a phone the page does not scroll sideways, and no formula, in the
+    text or in a solution, is cut off or has to be scrolled sideways: long ones
+    are broken over lines in the source.  (One load for both checks; the page
+    is measured before the formula check opens its solutions.)"""
     page, _ = open_page(
         f"{book}/{name}.html", viewport={"width": MOBILE_WIDTH, "height": 844}
     )
     _typeset(page)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= MOBILE_WIDTH
     assert page.evaluate(_WIDE_MATH, MATH_SLACK) == []
 
 
