@@ -47,8 +47,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from d2l_book.console import say
-
 # The rights Landlock withholds (none of them is about reading): writing to
 # or truncating a file, creating, removing, linking or renaming anything.
 _WRITE_RIGHT_NAMES = (
@@ -86,6 +84,10 @@ def abi() -> int:
 
 def say_unconfined() -> None:
     """Say, once per process, that cells are not confined on this system."""
+    # Imported here: a launched kernel runs this file as a script, where the
+    # d2l_book package is not importable (main).
+    from d2l_book.console import say  # noqa: PLC0415
+
     if not _said:
         _said.append(True)
         say(
