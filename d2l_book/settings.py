@@ -161,9 +161,12 @@ DEFAULT_CELL_TIMEOUT = 120
 # 2-core 24 GiB machine 16 GiB.
 KERNEL_MEMORY = "D2L_KERNEL_MEMORY"
 DEFAULT_KERNEL_MEMORY = 4.0
-# The folder the build gives every kernel for its settings and caches
-# (Matplotlib's MPLCONFIGDIR, IPython's IPYTHONDIR, XDG_CACHE_HOME).
-KERNEL_HOME = BUILD / "kernel-home"
+# Matplotlib's folder for every kernel (MPLCONFIGDIR): the font cache the
+# build writes before any kernel starts; kernels may only read it.  Each
+# kernel's IPYTHONDIR and XDG_CACHE_HOME are its own (execution/sandbox.py).
+KERNEL_MATPLOTLIB = BUILD / "kernel-matplotlib"
+# Where kernels shared a writable home before (removed by the build).
+OLD_KERNEL_HOME = BUILD / "kernel-home"
 
 
 def _positive(name: str, default: float, whole: bool) -> float:

@@ -274,7 +274,7 @@ def _prepare_kernels() -> None:
     """
     settings.kernel_memory()  # a bad value fails here, not in every kernel
     settings.cell_timeout()
-    sandbox.prepare(str(settings.KERNEL_HOME))
+    sandbox.prepare(str(settings.KERNEL_MATPLOTLIB), str(settings.OLD_KERNEL_HOME))
 
 
 def _say_uncached(jobs: list[Job]) -> None:

@@ -3,10 +3,17 @@
 A page's code may write only in
 
 - its working folder (the kernel's current folder, also its ``TMPDIR``),
-- its kernel's private connection folder (connection file, IPC sockets),
-- the build's kernel home, ``_build/kernel-home`` (``settings.KERNEL_HOME``):
-  Matplotlib's and IPython's settings and caches and ``XDG_CACHE_HOME``,
+- its kernel's private folder (connection file, IPC sockets, and the
+  kernel's own ``IPYTHONDIR`` and ``XDG_CACHE_HOME``, new and empty),
 - ``/dev/null``.
+
+Nothing a kernel may write outlives it or is seen by another kernel: both
+folders are new for each kernel and removed with it.  Matplotlib's folder
+(``MPLCONFIGDIR``, ``_build/kernel-matplotlib``, ``settings.KERNEL_MATPLOTLIB``)
+is shared but only readable: the build writes its font cache before any
+kernel starts (building it in every kernel would cost seconds).  A shared
+writable home let one page's cell change another page, or the next build:
+an IPython startup file, a Matplotlib style (issue 19, section 1).
 
 Reading stays open.  Any other write (``open("../../x", "w")``, a file in
 ``/tmp``, ``$HOME`` or ``docs/``) is refused by the operating system with
@@ -43,11 +50,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from collections.abc import Sequence
 from typing import Any
-
-from d2l_book.console import say
 
 # The rights Landlock withholds (none of them is about reading): writing to
 # or truncating a file, creating, removing, linking or renaming anything.
@@ -86,6 +92,10 @@ def abi() -> int:
 
 def say_unconfined() -> None:
     """Say, once per process, that cells are not confined on this system."""
+    # Imported here: a launched kernel runs this file as a script, where the
+    # d2l_book package is not importable (main).
+    from d2l_book.console import say  # noqa: PLC0415
+
     if not _said:
         _said.append(True)
         say(
@@ -95,27 +105,30 @@ def say_unconfined() -> None:
         )
 
 
-def kernel_environment(home: str) -> dict[str, str]:
-    """Where every kernel keeps its settings and caches: inside ``home``."""
+def kernel_environment(private: str, matplotlib: str) -> dict[str, str]:
+    """A kernel's settings and caches: its own in ``private``, Matplotlib's shared."""
     return {
-        "MPLCONFIGDIR": os.path.join(home, "matplotlib"),
-        "IPYTHONDIR": os.path.join(home, "ipython"),
-        "XDG_CACHE_HOME": os.path.join(home, "cache"),
+        "MPLCONFIGDIR": matplotlib,
+        "IPYTHONDIR": os.path.join(private, "ipython"),
+        "XDG_CACHE_HOME": os.path.join(private, "cache"),
     }
 
 
-def prepare(home: str) -> None:
-    """In the build, before any kernel: create the kernels' folders in ``home``.
+def prepare(matplotlib: str, old_home: str) -> None:
+    """In the build, before any kernel: Matplotlib's folder, and no old home.
 
-    Each kernel sets :func:`kernel_environment` for itself (:func:`enter`),
-    so that the build's other programs (Sphinx, LaTeX) keep their own caches;
-    only ``MPLCONFIGDIR`` goes into this process's environment too, before
-    Matplotlib is imported here for the forked kernels (it reads it once).
+    ``MPLCONFIGDIR`` goes into this process's environment before Matplotlib
+    is imported here (it reads it once), so the build writes the font cache
+    the kernels read (forked ones inherit it, launched ones find it there).
+    The others are set by each kernel for itself (:func:`enter`), so that the
+    build's other programs (Sphinx, LaTeX) keep their own caches.
+    ``old_home`` (the shared writable home of earlier builds) is removed:
+    what a cell left there is not read again, nor kept.
     """
-    for name, folder in kernel_environment(home).items():
-        os.makedirs(folder, exist_ok=True)
-        if name == "MPLCONFIGDIR":
-            os.environ[name] = folder
+    os.makedirs(matplotlib, exist_ok=True)
+    os.environ["MPLCONFIGDIR"] = matplotlib
+    if os.path.isdir(old_home):
+        shutil.rmtree(old_home, ignore_errors=True)
 
 
 def _rights(names: Sequence[str]) -> int:
@@ -161,22 +174,26 @@ def limit_memory(gib: float) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def enter(folder: str, home: str, writable: Sequence[str], memory_gib: float) -> None:
+def enter(folder: str, private: str, matplotlib: str, memory_gib: float) -> None:
     """In a new kernel, before its first thread: confine it to its folders.
 
-    ``folder`` becomes ``TMPDIR`` (Python's ``tempfile`` included), ``home``
-    holds its settings and caches (:func:`kernel_environment`); it may write
-    there and in ``writable``.  A failure is printed (the kernel then dies,
-    so the build names it) rather than ignored.
+    ``folder`` becomes ``TMPDIR`` (Python's ``tempfile`` included),
+    ``private`` holds its own settings and caches, ``matplotlib`` is
+    Matplotlib's shared folder (:func:`kernel_environment`); it may write
+    only in ``folder`` and ``private``.  A failure is printed (the kernel
+    then dies, so the build names it) rather than ignored.
     """
     import tempfile
 
     try:
         os.environ["TMPDIR"] = folder
-        os.environ.update(kernel_environment(home))
+        own = kernel_environment(private, matplotlib)
+        os.environ.update(own)
+        for name in ("IPYTHONDIR", "XDG_CACHE_HOME"):
+            os.makedirs(own[name], exist_ok=True)
         tempfile.tempdir = None  # forget the parent's choice
         limit_memory(memory_gib)
-        confine([folder, home, *writable])
+        confine([folder, private])
     except Exception:
         import traceback
 
@@ -188,7 +205,8 @@ def enter_kernel(folder: str, private: str) -> None:
     """:func:`enter` with the build's folders and memory setting (in the kernel)."""
     from d2l_book import settings
 
-    enter(folder, str(settings.KERNEL_HOME), [private], settings.kernel_memory())
+    matplotlib = str(settings.KERNEL_MATPLOTLIB)
+    enter(folder, private, matplotlib, settings.kernel_memory())
 
 
 def confine_launched(km: Any, folder: str, private: str) -> None:
@@ -196,15 +214,15 @@ def confine_launched(km: Any, folder: str, private: str) -> None:
     from d2l_book import settings
 
     spec = km.kernel_spec  # a fresh copy for this manager: changing it is local
-    home, memory = str(settings.KERNEL_HOME), settings.kernel_memory()
-    spec.argv = launch_command(spec.argv, folder, home, [private], memory)
+    matplotlib, memory = str(settings.KERNEL_MATPLOTLIB), settings.kernel_memory()
+    spec.argv = launch_command(spec.argv, folder, private, matplotlib, memory)
 
 
 def launch_command(
     argv: Sequence[str],
     folder: str,
-    home: str,
-    writable: Sequence[str],
+    private: str,
+    matplotlib: str,
     memory_gib: float,
 ) -> list[str]:
     """The command that confines a launched kernel, then runs ``argv``."""
@@ -214,24 +232,23 @@ def launch_command(
     command = list(argv)
     if command and command[0] in names + (f"{names[1]}.{sys.version_info[1]}",):
         command[0] = sys.executable  # as jupyter_client does for argv[0]
-    options = ["--folder", folder, "--home", home, "--memory", repr(memory_gib)]
-    for path in writable:
-        options += ["--write", path]
+    options = ["--folder", folder, "--private", private, "--matplotlib", matplotlib]
+    options += ["--memory", repr(memory_gib)]
     return [sys.executable, os.path.abspath(__file__), *options, "--", *command]
 
 
 def main(argv: Sequence[str]) -> None:
-    """``sandbox.py --folder F --home H [--write W ...] --memory GIB -- COMMAND``."""
+    """``sandbox.py --folder F --private P --matplotlib M --memory GIB -- COMMAND``."""
     import argparse
 
     parser = argparse.ArgumentParser(description="run COMMAND confined")
     parser.add_argument("--folder", required=True)
-    parser.add_argument("--home", required=True)
-    parser.add_argument("--write", action="append", default=[])
+    parser.add_argument("--private", required=True)
+    parser.add_argument("--matplotlib", required=True)
     parser.add_argument("--memory", type=float, required=True)
     parser.add_argument("command", nargs="+")
     args = parser.parse_args(argv)
-    enter(args.folder, args.home, args.write, args.memory)
+    enter(args.folder, args.private, args.matplotlib, args.memory)
     os.execv(args.command[0], args.command)
 
 

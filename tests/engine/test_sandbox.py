@@ -191,11 +191,17 @@ def test_both_kinds_of_kernel_are_confined_and_limited(
         "    print('refused', error.filename)\n"
         "print('limit', resource.getrlimit(resource.RLIMIT_DATA)[0] == 2**30)\n"
         "import os, pathlib\n"
-        "home = pathlib.Path(os.environ['D2L_BUILD_DIR'], 'kernel-home')\n"
-        "names = ('MPLCONFIGDIR', 'IPYTHONDIR', 'XDG_CACHE_HOME')\n"
-        "for name in names:\n"
+        "from ipykernel import get_connection_file\n"
+        "private = pathlib.Path(get_connection_file()).parent\n"
+        "for name in ('IPYTHONDIR', 'XDG_CACHE_HOME'):\n"
         "    (pathlib.Path(os.environ[name]) / 'probe').write_text(name)\n"
-        "print('home', all(home in pathlib.Path(os.environ[n]).parents for n in names))"
+        "    print(name, pathlib.Path(os.environ[name]).parent == private)\n"
+        "shared = pathlib.Path(os.environ['D2L_BUILD_DIR'], 'kernel-matplotlib')\n"
+        "print('matplotlib', pathlib.Path(os.environ['MPLCONFIGDIR']) == shared)\n"
+        "try:\n"
+        "    (shared / 'probe').write_text('x')\n"
+        "except PermissionError as error:\n"
+        "    print('read-only', error.filename)\n"
     )
     book.write("beta.md", page("Beta", cell))
     result = book.build("en", D2L_EXECUTOR=executor, D2L_KERNEL_MEMORY="1")
@@ -203,8 +209,48 @@ def test_both_kinds_of_kernel_are_confined_and_limited(
     html = book.html("en", "beta")
     assert f"refused {path}" in html
     assert "limit True" in html
-    assert "home True" in html  # settings and caches in the build folder
+    # Its own settings and caches, in its private folder (removed with it) ...
+    assert "IPYTHONDIR True" in html
+    assert "XDG_CACHE_HOME True" in html
+    # ... and Matplotlib's shared one, which it may only read.
+    assert "matplotlib True" in html
+    assert re.search(r"read-only \S*/kernel-matplotlib/probe\n", html)
     assert not target.exists()
+
+
+@confined
+@pytest.mark.parametrize("executor", ["fork", "launch"])
+def test_a_page_cannot_change_how_another_page_or_build_runs(
+    book: SmallBook, executor: str
+) -> None:
+    """Issue 19 section 1: an IPython startup file or a Matplotlib setting
+    written by one page made another page print ``victim sees 42``."""
+    rc = book.build_dir / "kernel-matplotlib" / "matplotlibrc"
+    attack = (
+        "import os, pathlib\n"
+        "startup = pathlib.Path(os.environ['IPYTHONDIR'], 'profile_default', 'startup')\n"
+        "startup.mkdir(parents=True, exist_ok=True)\n"
+        "(startup / '00-probe.py').write_text('probe = 42')\n"
+        "rc = pathlib.Path(os.environ['MPLCONFIGDIR'], 'matplotlibrc')\n"
+        "rc.write_text('lines.linewidth: 42')"
+    )
+    book.write("alpha.md", page("Alpha", attack))
+    first = book.build("en", D2L_EXECUTOR=executor)
+    assert first.returncode == 1
+    assert "docs/en/alpha.md:12 (code cell 1)" in first.stderr
+    assert f"writing {rc} was refused" in first.stderr
+    assert not rc.exists()
+    # The next build: beta runs again, in a new kernel, and sees nothing.
+    book.write("alpha.md", page("Alpha", "print('alpha')"))
+    victim = (
+        "import matplotlib as mpl\n"
+        "print('victim sees', globals().get('probe'), mpl.rcParams['lines.linewidth'])"
+    )
+    book.write("beta.md", page("Beta", victim))
+    second = book.build("en", D2L_EXECUTOR=executor)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "victim sees None 1.5" in book.html("en", "beta")
+    assert not list(book.build_dir.glob("**/00-probe.py"))
 
 
 @pytest.mark.skipif(not sandbox.abi(), reason="no Landlock on this system")
