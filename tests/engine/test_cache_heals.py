@@ -170,14 +170,16 @@ def test_a_build_prunes_old_caches_and_stale_temporary_folders(
     assert book.leftover_files() == []  # the build's own folders are gone too
 
 
-def test_a_killed_preview_rebuild_says_so() -> None:
+def test_a_killed_preview_rebuild_says_so(tmp_path: Path) -> None:
     from d2l_book import serve as preview
 
     def killed() -> int:
         os.kill(os.getpid(), signal.SIGKILL)
         return 0
 
-    code = preview.fork_rebuild(killed, signal.SIG_DFL, [], [])
+    code = preview.fork_rebuild(
+        killed, signal.SIG_DFL, [], [], tmp_path / "rebuild.stderr"
+    )
     assert code == -signal.SIGKILL
     said = preview.rebuild_failure(code)
     assert "the rebuild was killed by signal SIGKILL" in said
