@@ -289,7 +289,7 @@ class LaunchedKernel:
                     self.exit_description = describe_status(abs(code), code >= 0)
                 await self.km.shutdown_kernel(now=True)
         finally:
-            self.km.cleanup_resources()
+            await self.km.cleanup_resources()  # async in AsyncKernelManager
             for folder in (self.folder, self.private):
                 shutil.rmtree(folder, ignore_errors=True)
 
