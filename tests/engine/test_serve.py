@@ -7,6 +7,7 @@ the package restarts the preview; SIGTERM ends it and everything it started.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -75,23 +76,31 @@ def preview(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Preview]
         running.stop()
 
 
-# "launch": where os.fork is not used, each rebuild is a new process.
-@pytest.mark.parametrize("preview", ["fork", "launch"], indirect=True)
-def test_a_saved_edit_reloads_the_open_page(preview: Preview) -> None:
+@contextlib.contextmanager
+def alpha_tab(blocked: list[str]) -> Iterator[Any]:
+    """Chromium on the preview's alpha page; console errors go to ``blocked``."""
     sync_playwright = _browser_or_skip()
-    from playwright.sync_api import expect
-
-    alpha = page("Alpha", "print('alpha', 1 + 1)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         tab = chromium.new_page()
-        blocked: list[str] = []
         tab.on(
             "console", lambda m: blocked.append(m.text) if m.type == "error" else None
         )
         tab.goto(f"http://127.0.0.1:{PORT}/alpha.html")
+        yield tab
+        chromium.close()
+
+
+# "launch": where os.fork is not used, each rebuild is a new process.
+@pytest.mark.parametrize("preview", ["fork", "launch"], indirect=True)
+def test_a_saved_edit_reloads_the_open_page(preview: Preview) -> None:
+    from playwright.sync_api import expect
+
+    alpha = page("Alpha", "print('alpha', 1 + 1)")
+    blocked: list[str] = []
+    with alpha_tab(blocked) as tab:
         body = tab.locator("body")
         expect(body).to_contain_text("alpha 2")
         time.sleep(0.5)  # the page's reload socket connects
@@ -99,7 +108,6 @@ def test_a_saved_edit_reloads_the_open_page(preview: Preview) -> None:
         expect(body).to_contain_text("Zyzzyva", timeout=WAIT_MS)
         preview.book.write("alpha.md", page("Alpha", "print('alpha', 40 + 2)"))
         expect(body).to_contain_text("alpha 42", timeout=WAIT_MS)
-        chromium.close()
     assert blocked == []
     assert preview.stop() == 143
     assert preview.book.leftover_processes() == []
@@ -109,20 +117,11 @@ def test_a_saved_edit_reloads_the_open_page(preview: Preview) -> None:
 def test_a_failed_rebuild_shows_a_banner_until_the_page_builds(
     preview: Preview,
 ) -> None:
-    sync_playwright = _browser_or_skip()
     from playwright.sync_api import expect
 
     alpha = page("Alpha", "print('alpha', 1 + 1)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        tab = chromium.new_page()
-        blocked: list[str] = []
-        tab.on(
-            "console", lambda m: blocked.append(m.text) if m.type == "error" else None
-        )
-        tab.goto(f"http://127.0.0.1:{PORT}/alpha.html")
+    blocked: list[str] = []
+    with alpha_tab(blocked) as tab:
         banner = tab.locator("#d2l-preview-error")
         expect(tab.locator("body")).to_contain_text("alpha 2")
         time.sleep(0.5)  # the page's reload socket connects
@@ -137,7 +136,6 @@ def test_a_failed_rebuild_shows_a_banner_until_the_page_builds(
         preview.book.write("alpha.md", alpha.replace("Some prose.", "Fixed prose."))
         expect(tab.locator("body")).to_contain_text("Fixed prose.", timeout=WAIT_MS)
         expect(banner).to_have_count(0)
-        chromium.close()
     assert blocked == [], "the banner's script and style pass the page's CSP"
     assert "undefined label" in preview.output(), "the error is printed too"
 
