@@ -31,11 +31,11 @@ from types import FrameType
 from typing import Any
 
 from d2l_book import package_wheel, print_editions
-from d2l_book.cells import PageError
 from d2l_book.console import say
 from d2l_book.execution.execute import Interrupted
 from d2l_book.render import _render, _shown
 from d2l_book.settings import BOOKS, BUILD, DOCS, HTML
+from d2l_book.sources.cells import PageError
 
 
 def raise_interrupted(signum: int, frame: FrameType | None) -> None:
@@ -74,8 +74,8 @@ def build_lock() -> Iterator[None]:
 
 def _twin_problems(first: Path, second: Path, name: str) -> list[str]:
     """How page ``name`` of two books' folders differs: code cells, outline."""
-    from d2l_book.cells import parse_code_cells
-    from d2l_book.twins import structure_difference
+    from d2l_book.sources.cells import parse_code_cells
+    from d2l_book.sources.twins import structure_difference
 
     named = [
         (f"docs/{f.name}/{name}", (f / name).read_text(encoding="utf-8"))
@@ -106,7 +106,7 @@ def check_books(books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
 
     A page with no twin in the other book, a code cell that differs, or an
     outline that differs (headings or ``(label)=`` targets, see
-    :mod:`d2l_book.twins`); each names the page and the first difference.
+    :mod:`d2l_book.sources.twins`); each names the page and the first difference.
     """
     folders = [DOCS / book for book in BOOKS if (DOCS / book).is_dir()]
     if len(folders) < 2 or not set(books) & set(BOOKS):

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from d2l_book import settings
-from d2l_book.cells import read_code_cells
 from d2l_book.console import say
 from d2l_book.save_format import RuffMissing, format_module
 from d2l_book.save_imports import member_key, sorted_imports, split_imports
-from d2l_book.twins import prose_lines
+from d2l_book.sources.cells import read_code_cells
+from d2l_book.sources.twins import prose_lines
 
 __all__ = [
     "SavedCell",

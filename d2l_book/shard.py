@@ -57,7 +57,7 @@ def split(costs: dict[str, int], count: int) -> list[list[str]]:
 
 def code_size(page: Path) -> int:
     """Characters of code in a page's code cells."""
-    from d2l_book.cells import parse_code_cells
+    from d2l_book.sources.cells import parse_code_cells
 
     text = page.read_text(encoding="utf-8")
     return sum(len(cell.source) for cell in parse_code_cells(text, str(page)))

@@ -52,8 +52,8 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from d2l_book.cells import read_code_cells
 from d2l_book.settings import BOOKS
+from d2l_book.sources.cells import read_code_cells
 from tools.bench_serve import engine, serve_rows
 
 ROOT = Path(__file__).resolve().parents[1]

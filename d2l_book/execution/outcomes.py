@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from d2l_book import settings
-from d2l_book.cells import parse_code_cells
 from d2l_book.execution import sandbox
 from d2l_book.execution.jobs import Job
 from d2l_book.settings import DOCS
+from d2l_book.sources.cells import parse_code_cells
 from d2l_book.sphinxext import figure_text
 
 

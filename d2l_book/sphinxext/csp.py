@@ -34,7 +34,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from d2l_book.cells import read_code_cells
+from d2l_book.sources.cells import read_code_cells
 
 logger = logging.getLogger(__name__)
 

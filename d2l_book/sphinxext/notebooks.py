@@ -36,8 +36,8 @@ import nbformat
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from d2l_book.cells import PageError
 from d2l_book.settings import BUILD, repo_url
+from d2l_book.sources.cells import PageError
 from d2l_book.sphinxext.hosted_site import site_url
 
 logger = logging.getLogger(__name__)

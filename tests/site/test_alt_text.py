@@ -13,8 +13,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 from bs4 import BeautifulSoup
 
-from d2l_book.cells import read_code_cells
-from d2l_book.contents import chapters
+from d2l_book.sources.cells import read_code_cells
+from d2l_book.sources.contents import chapters
 from tests.book import BOOKS, DOCS, pages
 
 # Pages with code can draw figures: the chapters, the appendix on drawing

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from d2l_book.cells import read_code_cells
+from d2l_book.sources.cells import read_code_cells
 from tests.book import BOOKS, DOCS, pages
 
 pytestmark = pytest.mark.build

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from d2l_book.cells import read_code_cells
-from d2l_book.contents import contents
+from d2l_book.sources.cells import read_code_cells
+from d2l_book.sources.contents import contents
 from tests.book import BOOKS, DOCS
 
 pytestmark = pytest.mark.build

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
-from d2l_book.contents import contents
+from d2l_book.sources.contents import contents
 from tests.book import BOOKS, BUILD, DOCS, ROOT
 
 pytestmark = pytest.mark.build

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from d2l_book.cells import read_code_cells
+from d2l_book.sources.cells import read_code_cells
 from d2l_book.sphinxext.figure_text import english_words
 from d2l_book.sphinxext.hosted_site import site_url
 from tests import book as test_book

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from d2l_book.cells import CodeCell, parse_code_cells
+from d2l_book.sources.cells import CodeCell, parse_code_cells
 
 PAGE = """\
 # Title

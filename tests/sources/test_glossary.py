@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from d2l_book.contents import chapters
+from d2l_book.sources.contents import chapters
 from tests.book import DOCS
 
 _TERM_LINK = re.compile(r"\{term\}`([^`]*)`")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from d2l_book.cells import read_code_cells
-from d2l_book.twins import front_matter, structure, structure_difference
+from d2l_book.sources.cells import read_code_cells
+from d2l_book.sources.twins import front_matter, structure, structure_difference
 from tests.book import DOCS, pages
 
 

@@ -3,7 +3,7 @@
 The one definition of "the chapters" for the engine's callers and the tests:
 the pages of the numbered toctree, in reading order.  Other toctrees (the
 appendix, the reference pages) follow it in :func:`contents`.  Like
-:mod:`d2l_book.cells`, this needs neither Sphinx nor Jupyter.
+:mod:`d2l_book.sources.cells`, this needs neither Sphinx nor Jupyter.
 """
 
 from __future__ import annotations

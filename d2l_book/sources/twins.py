@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from d2l_book.cells import closes_fence
+from d2l_book.sources.cells import closes_fence
 
 __all__ = [
     "Mark",
