@@ -54,6 +54,9 @@ def sphinx_args(book: str) -> list[str]:
         "d2l_html",
         "-W",
         "--keep-going",
+        # Plain text: the log is a file, and the lines the build repeats
+        # ("build succeeded", warnings) are matched at their start.
+        "--no-color",
         "-d",
         str(BUILD / "doctrees" / book),
         *book_config(book),
