@@ -32,13 +32,23 @@ def die_with_parent(signum: int) -> None:
         libc.prctl(1, signum)  # PR_SET_PDEATHSIG
 
 
-def enter_child(parent_death: int, handler: Any = signal.SIG_DFL) -> None:
+def enter_child(
+    parent_death: int | None, handler: Any = signal.SIG_DFL, interrupt: Any = None
+) -> None:
     """In a forked child: its own process group, ``parent_death`` when the parent
-    dies, and ``handler`` for SIGINT and SIGTERM (the defaults unless given)."""
+    dies (``None``: the child watches its parent itself), ``handler`` for SIGTERM
+    and, unless ``interrupt`` is given, SIGINT (the defaults unless given), and
+    SIGHUP's default.  The parent's signal wake-up socket and running event
+    loop, if any, stay behind."""
     os.setpgid(0, 0)
-    die_with_parent(parent_death)
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, handler)
+    if parent_death is not None:
+        die_with_parent(parent_death)
+    signal.set_wakeup_fd(-1)
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler if interrupt is None else interrupt)
 
 
 def signal_children(pids: Iterable[int], signum: int) -> None:

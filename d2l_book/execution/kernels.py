@@ -23,7 +23,6 @@ MyST-NB is not the portable path: ``d2l_book/README.md``).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
@@ -140,12 +139,8 @@ def _run_kernel(connection_file: str, cwd: str, parent: int, threads: int) -> No
     """
     status = 1
     try:
-        signal.set_wakeup_fd(-1)
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        asyncio.events._set_running_loop(None)
-        asyncio.set_event_loop(None)
+        # SIGINT interrupts the running cell (KeyboardInterrupt), as in Jupyter.
+        processes.enter_child(None, interrupt=signal.default_int_handler)
         os.chdir(cwd)
         # Before IPython starts a thread: confined, with a memory limit.
         sandbox.enter_kernel(cwd, os.path.dirname(connection_file))
@@ -191,7 +186,6 @@ class ForkedKernelManager(AsyncKernelManager):
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:
-            os.setpgid(0, 0)
             _run_kernel(self.connection_file, self.folder, parent, threads)
         try:
             os.setpgid(pid, pid)  # also here: no race with a kill of the group

@@ -216,21 +216,32 @@ def _axe() -> Any:
 
 
 # Run by each page: start axe-core (WCAG 2.1 A/AA and best practice, its
-# default rules), keeping the promise, so that several pages run it at once.
-_START_AXE = "(options) => { window.__d2lAxe = axe.run(document, options); }"
+# default rules, or only ``rules``), keeping the promise, so that several pages
+# run it at once.
+_START_AXE = """(rules) => {
+  const options = {resultTypes: ["violations"]};
+  if (rules) options.runOnly = {type: "rule", values: rules};
+  window.__d2lAxe = axe.run(document, options);
+}"""
+# The rules whose findings depend on colours, and so on the theme: a page's
+# other rules see the same document in either theme (furo's themes are
+# stylesheets), so a second theme needs only these.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 
 
-def serious_violations(*pages: Any) -> list[list[str]]:
+def serious_violations(*pages: Any, rules: list[str] | None = None) -> list[list[str]]:
     """axe-core's serious and critical findings on each page, in order.
 
+    ``rules``: only these axe rules (default: all of axe's default rules).
     axe-core takes seconds on a long chapter (its colour-contrast rule most of
     them); it runs on all the pages at once, each in its own context and so its
-    own renderer process, one per core.
+    own renderer process.
     """
     axe = _axe()
     for page in pages:
-        page.evaluate(axe.axe_script)
-        page.evaluate(_START_AXE, {"resultTypes": ["violations"]})
+        if not page.evaluate("() => typeof axe !== 'undefined'"):
+            page.evaluate(axe.axe_script)
+        page.evaluate(_START_AXE, rules)
     found = []
     for page in pages:
         results = page.evaluate("() => window.__d2lAxe")
@@ -266,18 +277,71 @@ def _assert_loaded_cleanly(page: Any, visit: Visit, theme: str) -> None:
     assert math["errors"] == 0, f"formulas with TeX errors ({theme}): {math}"
 
 
+# Every formula of a page, solutions opened, that is wider than its column:
+# a displayed one wider than the block that holds it, an inline one whose
+# right edge passes the article's.  Each as "<excess> px: <formula text>".
+_WIDE_MATH = """(slack) => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const right = document.querySelector('article').getBoundingClientRect().right;
+  const wide = [];
+  for (const math of document.querySelectorAll('mjx-container')) {
+    const box = math.getBoundingClientRect();
+    const text = (math.querySelector('mjx-assistive-mml') || math).textContent;
+    const excess = math.getAttribute('display') === 'true'
+      ? Math.max(math.scrollWidth, box.width) - math.parentElement.clientWidth
+      : box.right - right;
+    if (excess > slack) wide.push(`${Math.round(excess)} px: ${text.slice(0, 60)}`);
+  }
+  return wide;
+}"""
+MATH_SLACK = 2  # px of rounding allowed between MathJax's widths and the layout's
+
+
+def _choose_theme(page: Any, theme: str) -> None:
+    """What furo does when the reader picks ``theme``, and the system's choice too."""
+    page.emulate_media(color_scheme=theme)
+    page.evaluate(
+        "(theme) => { localStorage.setItem('theme', theme);"
+        " document.body.dataset.theme = theme; }",
+        theme,
+    )
+
+
 @pytest.mark.parametrize(("book", "name"), ALL_PAGES)
-def test_page_loads_cleanly_offline(open_page: Any, book: str, name: str) -> None:
-    """Offline, within its CSP, math typeset, and accessible, in either theme:
-    the page in each theme in its own context, both checked by axe at once.
-    Then its language switcher opens its counterpart (one load fewer than a
-    test of its own)."""
-    opened = {theme: open_page(f"{book}/{name}.html", theme=theme) for theme in THEMES}
-    for theme, (page, visit) in opened.items():
-        _assert_loaded_cleanly(page, visit, theme)
-    found = serious_violations(*(page for page, _ in opened.values()))
-    assert dict(zip(THEMES, found, strict=True)) == {theme: [] for theme in THEMES}
-    _assert_switcher_opens_the_counterpart(*opened[THEMES[0]], book, name)
+def test_page_reads_cleanly_in_either_theme_and_on_a_phone(
+    open_page: Any, book: str, name: str
+) -> None:
+    """One load of the page, then everything a reader meets there:
+
+    - offline, within its CSP, its images loaded and its math typeset;
+    - accessible: all of axe's rules in the light theme, then, in the dark
+      one, the rules that depend on colours (COLOUR_RULES);
+    - on a phone, the page does not scroll sideways and no formula, in the text
+      or in a solution, is cut off or has to be scrolled sideways (long ones
+      are broken over lines in the source); measured before the formula check
+      opens the solutions;
+    - its language switcher opens its counterpart.
+
+    (One load instead of one per theme and one for the phone: the themes are
+    stylesheets, and the layout follows the viewport's width.)
+    """
+    page, visit = open_page(f"{book}/{name}.html", theme=THEMES[0])
+    _assert_loaded_cleanly(page, visit, THEMES[0])
+    assert serious_violations(page) == [[]], THEMES[0]
+    background = "() => getComputedStyle(document.body).backgroundColor"
+    light = page.evaluate(background)
+    for theme in THEMES[1:]:
+        _choose_theme(page, theme)
+        assert page.evaluate(background) != light, f"{theme}: the theme did not apply"
+        assert serious_violations(page, rules=COLOUR_RULES) == [[]], theme
+    desktop = page.viewport_size
+    page.set_viewport_size({"width": MOBILE_WIDTH, "height": 844})
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= MOBILE_WIDTH, "the page scrolls sideways on a phone"
+    assert page.evaluate(_WIDE_MATH, MATH_SLACK) == [], "formulas too wide for a phone"
+    page.set_viewport_size(desktop)
+    assert visit.csp == [] and visit.console == [], "errors after the theme changed"
+    _assert_switcher_opens_the_counterpart(page, visit, book, name)
 
 
 def _assert_switcher_opens_the_counterpart(
@@ -443,41 +507,6 @@ def test_graphs_stay_readable_on_a_phone(open_page: Any, book: str) -> None:
     plots = page.evaluate(_FIGURES)
     assert plots and not any(p["graph"] for p in plots)
     assert all(p["scrolled"] <= p["visible"] for p in plots), "a plot scrolls"
-
-
-# Every formula of a page, solutions opened, that is wider than its column:
-# a displayed one wider than the block that holds it, an inline one whose
-# right edge passes the article's.  Each as "<excess> px: <formula text>".
-_WIDE_MATH = """(slack) => {
-  document.querySelectorAll('details').forEach(d => { d.open = true; });
-  const right = document.querySelector('article').getBoundingClientRect().right;
-  const wide = [];
-  for (const math of document.querySelectorAll('mjx-container')) {
-    const box = math.getBoundingClientRect();
-    const text = (math.querySelector('mjx-assistive-mml') || math).textContent;
-    const excess = math.getAttribute('display') === 'true'
-      ? Math.max(math.scrollWidth, box.width) - math.parentElement.clientWidth
-      : box.right - right;
-    if (excess > slack) wide.push(`${Math.round(excess)} px: ${text.slice(0, 60)}`);
-  }
-  return wide;
-}"""
-MATH_SLACK = 2  # px of rounding allowed between MathJax's widths and the layout's
-
-
-@pytest.mark.parametrize(("book", "name"), ALL_PAGES)
-def test_page_and_formulas_fit_a_phone(open_page: Any, book: str, name: str) -> None:
-    """On a phone the page does not scroll sideways, and no formula, in the
-    text or in a solution, is cut off or has to be scrolled sideways: long ones
-    are broken over lines in the source.  (One load for both checks; the page
-    is measured before the formula check opens its solutions.)"""
-    page, _ = open_page(
-        f"{book}/{name}.html", viewport={"width": MOBILE_WIDTH, "height": 844}
-    )
-    _typeset(page)
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= MOBILE_WIDTH
-    assert page.evaluate(_WIDE_MATH, MATH_SLACK) == []
 
 
 def test_math_tex_cannot_typeset_is_an_error_node(browser: Any, tmp_path: Path) -> None:
