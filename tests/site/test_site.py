@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from d2l_book.sources.cells import read_code_cells
 from d2l_book.sphinxext.figure_text import english_words
@@ -19,6 +20,7 @@ from d2l_book.sphinxext.hosted_site import site_url
 from tests import book as test_book
 from tests.book import BOOKS, BUILD, DOCS, pages
 from tests.site import conftest as site
+from tests.site import parsed
 
 pytestmark = pytest.mark.build
 
@@ -35,8 +37,7 @@ _NOT_LOADED = {"alternate", "canonical"}
 _CSS_URL = re.compile(r"""url\(\s*['"]?(?P<url>[^'")]+)""")
 
 
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+soup = parsed.tree  # each page parsed once, shared: read, never changed
 
 
 def outputs(path: Path) -> list[str]:
@@ -46,13 +47,18 @@ def outputs(path: Path) -> list[str]:
     drawing (a file of its own) and its caption: they are left out, the
     figure's place and label stay.
     """
-    divs = soup(path).select("div.cell_output")
-    for image in (image for div in divs for image in div.find_all("img")):
+    return [_without_language(str(div)) for div in soup(path).select("div.cell_output")]
+
+
+def _without_language(output: str) -> str:
+    """A cell's output (HTML) without its figures' alt text, drawing and caption."""
+    div = parsed.parse(output)  # its own copy: the page's tree is shared
+    for image in div.find_all("img"):
         image.attrs.pop("alt", None)
         image["src"] = "figure"
-    for caption in [caption for div in divs for caption in div.find_all("figcaption")]:
+    for caption in div.find_all("figcaption"):
         caption.decompose()
-    return [str(div) for div in divs]
+    return str(div)
 
 
 def test_build_log_has_no_warning(built_site: Path) -> None:
@@ -234,14 +240,26 @@ _LEAKED = re.compile(
 )
 
 
+_NOT_PROSE = {"pre", "code", "script", "style"}
+
+
+def prose(article: Tag) -> str:
+    """The article's text (``get_text``) without its code, scripts and styles."""
+    texts = []
+    for node in article.descendants:
+        if type(node) not in (NavigableString, CData):
+            continue
+        inside = itertools.takewhile(lambda tag: tag is not article, node.parents)
+        if not any(tag.name in _NOT_PROSE for tag in inside):
+            texts.append(str(node))
+    return "".join(texts)
+
+
 @pytest.mark.parametrize("book", BOOKS)
 def test_no_markdown_leaks_into_the_prose(built_site: Path, book: str) -> None:
     leaks = []
     for page in pages():
-        article = soup(built_site / book / f"{page}.html").find("article")
-        for tag in article.find_all(["pre", "code", "script", "style"]):
-            tag.decompose()
-        text = article.get_text()
+        text = prose(soup(built_site / book / f"{page}.html").find("article"))
         leaks += [
             f"{page}: …{text[max(0, m.start() - 30) : m.end() + 30]}…"
             for m in _LEAKED.finditer(text)
