@@ -14,9 +14,10 @@ The site's conftest checks it after every test with :func:`changed_pages`.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 # (path, mtime, size) -> (the parsed page, its fingerprint when parsed).
 _TREES: dict[tuple[Path, int, int], tuple[BeautifulSoup, bytes]] = {}
@@ -27,6 +28,26 @@ _HANDED: set[tuple[Path, int, int]] = set()
 def parse(html: str) -> BeautifulSoup:
     """``html`` parsed as every test of the site parses it: a tree of one's own."""
     return BeautifulSoup(html, "html.parser")
+
+
+# Elements whose text is not prose: code, scripts, styles.
+_NOT_PROSE = {"pre", "code", "script", "style"}
+
+
+def prose(article: Tag) -> str:
+    """The element's text (``get_text``) without its code, scripts and styles.
+
+    What ``get_text`` gives after decomposing those elements, with the tree
+    left as it is.
+    """
+    texts = []
+    for node in article.descendants:
+        if type(node) not in (NavigableString, CData):
+            continue
+        inside = itertools.takewhile(lambda tag: tag is not article, node.parents)
+        if not any(tag.name in _NOT_PROSE for tag in inside):
+            texts.append(str(node))
+    return "".join(texts)
 
 
 def fingerprint(tree: BeautifulSoup) -> bytes:

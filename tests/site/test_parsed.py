@@ -29,3 +29,15 @@ def test_a_rewritten_page_is_parsed_again(tmp_path: Path) -> None:
     page.write_text("<p>one, two</p>", encoding="utf-8")
     assert parsed.tree(page).get_text() == "one, two"
     assert parsed.changed_pages() == []
+
+
+def test_prose_is_get_text_without_code_scripts_and_styles() -> None:
+    html = (
+        "<div><article><p>A <code>x</code> b<!-- c --></p><pre>d</pre>"
+        "<script>e</script><style>f</style><![CDATA[g]]>h</article></div>"
+    )
+    tree = parsed.parse(html)
+    decomposed = parsed.parse(html)
+    for tag in decomposed.find_all(["pre", "code", "script", "style"]):
+        tag.decompose()
+    assert parsed.prose(tree.article) == decomposed.article.get_text() == "A  bgh"

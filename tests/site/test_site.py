@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -12,7 +11,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from bs4 import BeautifulSoup
 
 from d2l_book.sources.cells import read_code_cells
 from d2l_book.sphinxext.figure_text import english_words
@@ -240,26 +239,11 @@ _LEAKED = re.compile(
 )
 
 
-_NOT_PROSE = {"pre", "code", "script", "style"}
-
-
-def prose(article: Tag) -> str:
-    """The article's text (``get_text``) without its code, scripts and styles."""
-    texts = []
-    for node in article.descendants:
-        if type(node) not in (NavigableString, CData):
-            continue
-        inside = itertools.takewhile(lambda tag: tag is not article, node.parents)
-        if not any(tag.name in _NOT_PROSE for tag in inside):
-            texts.append(str(node))
-    return "".join(texts)
-
-
 @pytest.mark.parametrize("book", BOOKS)
 def test_no_markdown_leaks_into_the_prose(built_site: Path, book: str) -> None:
     leaks = []
     for page in pages():
-        text = prose(soup(built_site / book / f"{page}.html").find("article"))
+        text = parsed.prose(soup(built_site / book / f"{page}.html").find("article"))
         leaks += [
             f"{page}: …{text[max(0, m.start() - 30) : m.end() + 30]}…"
             for m in _LEAKED.finditer(text)
