@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from tests.book import (
     run_build,
     source_snapshot,
 )
+from tests.site import parsed
 
 _build_failure: list[str] = []
 # What the session's build changed in the sources (tests.book.source_snapshot):
@@ -53,3 +55,14 @@ def built_site() -> Path:
     if cold:
         cold_site.update(digests(HTML))
     return HTML
+
+
+@pytest.fixture(autouse=True)
+def _shared_pages_stay_unchanged() -> Iterator[None]:
+    """No test changes a page tree it shares with the others (parsed.tree)."""
+    yield
+    changed = parsed.changed_pages()
+    assert changed == [], (
+        f"the test changed the shared parsed pages {changed}: "
+        "change a copy of its own (parsed.parse) instead"
+    )

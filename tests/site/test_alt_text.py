@@ -11,11 +11,11 @@ import re
 from pathlib import Path, PurePosixPath
 
 import pytest
-from bs4 import BeautifulSoup
 
 from d2l_book.sources.cells import read_code_cells
 from d2l_book.sources.contents import chapters
 from tests.book import BOOKS, DOCS, pages
+from tests.site import parsed
 
 # Pages with code can draw figures: the chapters, the appendix on drawing
 # graphs and the API page (the glossary and the home page have no code).
@@ -44,9 +44,7 @@ def alt_problem(alt: str | None, src: str) -> str | None:
 
 def figures_without_words(html: Path) -> list[str]:
     """The problems of the images in a built page's article, one per image."""
-    article = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").find(
-        "article"
-    )
+    article = parsed.tree(html).find("article")  # shared: read, never changed
     assert article is not None, f"{html} has no article"
     problems = []
     for number, img in enumerate(article.find_all("img"), start=1):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
 from d2l_book.sources.cells import read_code_cells
 from tests.book import BOOKS, DOCS, pages
+from tests.site import parsed
 
 pytestmark = pytest.mark.build
 
@@ -26,9 +26,7 @@ def test_intended_errors_are_shown(built_site: Path, book: str, page: str) -> No
         for c in read_code_cells(DOCS / book / f"{page}.md")
         if "raises-exception" in c.tags
     ]
-    html = BeautifulSoup(
-        (built_site / book / f"{page}.html").read_text(encoding="utf-8"), "html.parser"
-    )
+    html = parsed.tree(built_site / book / f"{page}.html")  # shared: read only
     shown = html.select("div.cell.tag_raises-exception")
     assert len(shown) == len(tagged)
     for cell in shown:

@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup, Tag
 from d2l_book.sources.cells import read_code_cells
 from d2l_book.sources.contents import contents
 from tests.book import BOOKS, DOCS
+from tests.site import parsed
 
 pytestmark = pytest.mark.build
 
@@ -25,9 +26,8 @@ MARKER = "#@save"
 PAGES = contents("en")
 
 
-def saved_cell_inputs(html: str) -> list[Tag]:
+def saved_cell_inputs(tree: BeautifulSoup) -> list[Tag]:
     """The input blocks of the page's code cells that hold ``#@save`` code."""
-    tree = BeautifulSoup(html, "html.parser")
     return [
         block
         for block in tree.select("div.cell div.cell_input")
@@ -35,11 +35,11 @@ def saved_cell_inputs(html: str) -> list[Tag]:
     ]
 
 
-def visible_saved_lines(html: str) -> int:
+def visible_saved_lines(tree: BeautifulSoup) -> int:
     """Lines of ``#@save`` code shown without opening a fold or a dropdown."""
     return sum(
         len(block.get_text().strip("\n").splitlines())
-        for block in saved_cell_inputs(html)
+        for block in saved_cell_inputs(tree)
         if block.find_parent("details") is None
     )
 
@@ -51,8 +51,8 @@ def test_the_count_skips_folded_cells_and_dropdowns() -> None:
     )
     dropdown = f'<details class="sd-dropdown"><div>{shown}</div></details>'
     other = '<div class="cell"><div class="cell_input"><pre>y = 2\n</pre></div></div>'
-    assert visible_saved_lines(shown + other) == 2
-    assert visible_saved_lines(folded + dropdown + other) == 0
+    assert visible_saved_lines(parsed.parse(shown + other)) == 2
+    assert visible_saved_lines(parsed.parse(folded + dropdown + other)) == 0
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -60,13 +60,13 @@ def test_the_count_skips_folded_cells_and_dropdowns() -> None:
 def test_at_most_40_visible_lines_of_saved_code(
     built_site: Path, book: str, page: str
 ) -> None:
-    html = (built_site / book / f"{page}.html").read_text(encoding="utf-8")
+    tree = parsed.tree(built_site / book / f"{page}.html")  # shared: read only
     saved = [
         c for c in read_code_cells(DOCS / book / f"{page}.md") if MARKER in c.source
     ]
     # Every saved cell of the page is found on the site, so none escapes the count.
-    assert len(saved_cell_inputs(html)) == len(saved)
-    visible = visible_saved_lines(html)
+    assert len(saved_cell_inputs(tree)) == len(saved)
+    visible = visible_saved_lines(tree)
     assert visible <= LIMIT, (
         f"{book}/{page}: {visible} lines of #@save code are visible (limit {LIMIT}); "
         "fold the complete definitions (tag the cells hide-input)"

@@ -44,10 +44,10 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
 
 from d2l_book.sphinxext.hosted_site import site_url
 from tests.book import BOOKS, DOCS
+from tests.site import parsed
 from tests.site.test_browser import _serve
 
 pytestmark = pytest.mark.build
@@ -100,7 +100,7 @@ def test_notebook_markdown_has_no_myst_left(built_site: Path, book: str) -> None
 
 @functools.cache
 def _ids(page: Path) -> frozenset[str]:
-    tree = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    tree = parsed.tree(page)  # shared: read, never changed
     return frozenset(str(tag["id"]) for tag in tree.find_all(id=True))
 
 
@@ -185,14 +185,10 @@ def test_notebooks_zip(built_site: Path, book: str, tmp_path: Path) -> None:
     copy = tmp_path / target.name
     assert notebooks.write_zip(built_site / book, copy)
     assert copy.read_bytes() == target.read_bytes(), "the zip is not reproducible"
-    home = BeautifulSoup(
-        (built_site / book / "index.html").read_text("utf-8"), "html.parser"
-    )
+    home = parsed.tree(built_site / book / "index.html")  # shared: read only
     links = [a["href"] for a in home.select("a.notebooks-zip")]
     assert links == [f"../pdf/{target.name}"]
-    landing = BeautifulSoup(
-        (built_site / "index.html").read_text("utf-8"), "html.parser"
-    )
+    landing = parsed.tree(built_site / "index.html")
     assert f"pdf/{target.name}" in [
         a["href"] for a in landing.select("a.notebooks-zip")
     ]

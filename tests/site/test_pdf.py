@@ -6,15 +6,23 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
-from pypdf import PdfReader
-from pypdf.generic import Destination
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import (
+    DecodedStreamObject,
+    Destination,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 from d2l_book.sources.contents import contents
 from tests.book import BOOKS, BUILD, DOCS, ROOT
+from tests.site import parsed
 
 pytestmark = pytest.mark.build
 
@@ -89,14 +97,71 @@ def test_contents_are_the_chapters_in_order(
     assert [squeeze(t) for t in outline] == [squeeze(t) for _, t in chapters(book)]
 
 
-_TEXTS: dict[int, list[str]] = {}
+# Per reader: each page's text, and the inline images its content streams draw.
+_READ: dict[PdfReader, tuple[list[str], list[str]]] = {}
+
+
+def _read(reader: PdfReader) -> tuple[list[str], list[str]]:
+    """Each page's text and the inline images drawn, found in one pass per reader.
+
+    Extracting the text parses every content stream, the pages' and the
+    forms' they draw (the figures), which takes seconds: the inline images
+    (``BI ... EI``) are noted on the way, instead of parsing them all again.
+    """
+    if reader not in _READ:
+        texts: list[str] = []
+        inline: list[str] = []
+        for number, page in enumerate(reader.pages, start=1):
+            text, count = _page_text(page)
+            texts.append(text)
+            inline += [f"an inline image on page {number}"] * count
+        _READ[reader] = (texts, inline)
+    return _READ[reader]
+
+
+def _page_text(page: PageObject) -> tuple[str, int]:
+    """A page's text, and the number of inline images it draws."""
+    seen: Counter[bytes] = Counter()
+    text = page.extract_text(visitor_operand_before=lambda op, *_: seen.update([op]))
+    if not seen:  # nothing parsed (a page without resources): pypdf looks
+        return text, len(page.images)
+    return text, seen[b"INLINE IMAGE"]
 
 
 def _texts(reader: PdfReader) -> list[str]:
     """Each page's text, extracted once per reader (it takes seconds)."""
-    if id(reader) not in _TEXTS:
-        _TEXTS[id(reader)] = [page.extract_text() for page in reader.pages]
-    return _TEXTS[id(reader)]
+    return _read(reader)[0]
+
+
+def image_objects(owner: DictionaryObject, seen: set[int] | None = None) -> list[str]:
+    """The image XObjects in the resources of a page, or of the forms it holds."""
+    seen = set() if seen is None else seen
+    if id(owner) in seen:
+        return []
+    seen.add(id(owner))
+    resources = owner.get("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    if not isinstance(resources, DictionaryObject) or "/XObject" not in resources:
+        return []
+    found = []
+    for name, entry in resources["/XObject"].get_object().items():
+        entry = entry.get_object()
+        if not isinstance(entry, StreamObject):
+            continue
+        if entry.get("/Subtype") == "/Image":
+            found.append(str(name))
+        else:  # a form, which may hold images of its own
+            found += [f"{name}/{inner}" for inner in image_objects(entry, seen)]
+    return found
+
+
+def raster_images(reader: PdfReader) -> list[str]:
+    """Every image XObject and every inline image of the PDF, by page."""
+    return [
+        f"{name} on page {number}"
+        for number, page in enumerate(reader.pages, start=1)
+        for name in image_objects(page)
+    ] + _read(reader)[1]
 
 
 @pytest.mark.parametrize("book", BOOKS)
@@ -160,7 +225,7 @@ def test_figures_are_vectors(built_pdfs: dict[str, PdfReader], book: str) -> Non
     figures = re.findall(r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{?([^}]+)\}", tex)
     assert len(figures) > 10
     assert all(Path(f).suffix in {"", ".pdf"} for f in figures), figures
-    assert sum(len(page.images) for page in built_pdfs[book].pages) == 0
+    assert raster_images(built_pdfs[book]) == []
 
 
 def test_site_links_each_pdf(
@@ -168,7 +233,7 @@ def test_site_links_each_pdf(
 ) -> None:
     def links(page: Path) -> set[Path]:
         """The PDFs a page links from no hidden element (print_editions.py)."""
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        soup = parsed.tree(page)  # shared: read, never changed
         return {
             (page.parent / a["href"]).resolve()
             for a in soup.find_all("a", href=True)
@@ -185,7 +250,7 @@ def test_site_links_each_pdf(
 
 def html_figures(html: Path) -> list[tuple[str, str]]:
     """(number, caption) of each figure of a built page: ("Figure 4.1", "The ...")."""
-    tree = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    tree = parsed.tree(html)  # shared: read, never changed
     return [
         (number.get_text().strip(), number.find_next_sibling().get_text())
         for number in tree.select("article figcaption .caption-number")
@@ -213,3 +278,51 @@ def test_figures_have_the_numbers_of_the_site(
         )
     ]
     assert missing == []
+
+
+def _pdf_with(tmp_path: Path, content: bytes, image: bool = False) -> PdfReader:
+    """A one-page PDF drawing ``content`` (and holding a 1x1 image XObject)."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(10, 10)
+    if image:
+        picture = DecodedStreamObject()
+        picture.set_data(b"\x80")
+        picture.update(
+            {
+                NameObject(key): value
+                for key, value in {
+                    "/Type": NameObject("/XObject"),
+                    "/Subtype": NameObject("/Image"),
+                    "/Width": NumberObject(1),
+                    "/Height": NumberObject(1),
+                    "/ColorSpace": NameObject("/DeviceGray"),
+                    "/BitsPerComponent": NumberObject(8),
+                }.items()
+            }
+        )
+        xobjects = DictionaryObject({NameObject("/Im0"): picture})
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/XObject"): xobjects}
+        )
+    stream = DecodedStreamObject()
+    stream.set_data(content)
+    page.replace_contents(stream)
+    path = tmp_path / "one.pdf"
+    writer.write(path)
+    return PdfReader(path)
+
+
+def test_raster_images_finds_what_pypdf_finds(tmp_path: Path) -> None:
+    """An image XObject and an inline image are found, as pypdf's ``images`` finds them."""
+    drawn = b"q 10 0 0 10 0 0 cm /Im0 Do Q"
+    inline = b"q 10 0 0 10 0 0 cm BI /W 1 /H 1 /CS /G /BPC 8 ID \x80 EI Q"
+    vector = b"0 0 m 10 10 l S"
+    for content, image, expected in [
+        (drawn, True, ["/Im0 on page 1"]),
+        (inline, False, ["an inline image on page 1"]),
+        (inline, True, ["/Im0 on page 1", "an inline image on page 1"]),
+        (vector, False, []),
+    ]:
+        reader = _pdf_with(tmp_path, content, image)
+        assert raster_images(reader) == expected, content
+        assert len(reader.pages[0].images) == len(expected), content

@@ -13,10 +13,9 @@ from d2l_book.settings import repo_url
 from d2l_book.sphinxext.bilingual import repo_links
 from d2l_book.sphinxext.glossary_tips import first_sentence
 from tests.book import BOOKS, DOCS
+from tests.site import parsed
 
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+soup = parsed.tree  # each page parsed once, shared: read, never changed
 
 
 # -- Glossary tips -------------------------------------------------------------

@@ -19,6 +19,7 @@ from d2l_book.sphinxext.hosted_site import site_url
 from tests import book as test_book
 from tests.book import BOOKS, BUILD, DOCS, pages
 from tests.site import conftest as site
+from tests.site import parsed
 
 pytestmark = pytest.mark.build
 
@@ -35,8 +36,7 @@ _NOT_LOADED = {"alternate", "canonical"}
 _CSS_URL = re.compile(r"""url\(\s*['"]?(?P<url>[^'")]+)""")
 
 
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+soup = parsed.tree  # each page parsed once, shared: read, never changed
 
 
 def outputs(path: Path) -> list[str]:
@@ -46,13 +46,18 @@ def outputs(path: Path) -> list[str]:
     drawing (a file of its own) and its caption: they are left out, the
     figure's place and label stay.
     """
-    divs = soup(path).select("div.cell_output")
-    for image in (image for div in divs for image in div.find_all("img")):
+    return [_without_language(str(div)) for div in soup(path).select("div.cell_output")]
+
+
+def _without_language(output: str) -> str:
+    """A cell's output (HTML) without its figures' alt text, drawing and caption."""
+    div = parsed.parse(output)  # its own copy: the page's tree is shared
+    for image in div.find_all("img"):
         image.attrs.pop("alt", None)
         image["src"] = "figure"
-    for caption in [caption for div in divs for caption in div.find_all("figcaption")]:
+    for caption in div.find_all("figcaption"):
         caption.decompose()
-    return [str(div) for div in divs]
+    return str(div)
 
 
 def test_build_log_has_no_warning(built_site: Path) -> None:
@@ -238,10 +243,7 @@ _LEAKED = re.compile(
 def test_no_markdown_leaks_into_the_prose(built_site: Path, book: str) -> None:
     leaks = []
     for page in pages():
-        article = soup(built_site / book / f"{page}.html").find("article")
-        for tag in article.find_all(["pre", "code", "script", "style"]):
-            tag.decompose()
-        text = article.get_text()
+        text = parsed.prose(soup(built_site / book / f"{page}.html").find("article"))
         leaks += [
             f"{page}: …{text[max(0, m.start() - 30) : m.end() + 30]}…"
             for m in _LEAKED.finditer(text)
