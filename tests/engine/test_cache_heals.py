@@ -142,8 +142,9 @@ def dead_pid() -> int:
 
 
 def test_a_build_prunes_old_caches_and_stale_temporary_folders(
-    book: SmallBook,
+    built: SmallBook,
 ) -> None:
+    book = built  # its cache of the current key is the newest
     old = book.build_dir / ".jupyter_cache"
     for age, name in enumerate(["old0", "old1", "old2", "old3"]):
         (old / name).mkdir(parents=True)
