@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.engine_book import SmallBook, built_book, page
+from tests.engine.engine_book import SmallBook, page
 from tests.site.test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 pytestmark = pytest.mark.browser
@@ -67,11 +67,9 @@ class Preview:
 
 
 @pytest.fixture
-def preview(request: pytest.FixtureRequest) -> Iterator[Preview]:
-    """A running preview of the built small book (its first build has nothing
-    to do; test_a_failing_page_does_not_end_the_preview starts from nothing);
-    ``executor`` (indirect) may force D2L_EXECUTOR."""
-    running = Preview(built_book(), getattr(request, "param", ""))
+def preview(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Preview]:
+    """A running preview; ``executor`` (indirect) may force D2L_EXECUTOR."""
+    running = Preview(SmallBook(tmp_path), getattr(request, "param", ""))
     try:
         yield running
     finally:
