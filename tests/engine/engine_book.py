@@ -76,14 +76,22 @@ class SmallBook:
     """docs/, the engine, src/ and the project files copied into ``root``, with
     its own pages."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, fresh: bool = True) -> None:
+        """``fresh``: copy the sources into ``root``; otherwise ``root`` holds
+        a copy already (see :func:`built_book`)."""
         self.root = root
         self.docs = root / "docs"
         self.build_dir = root / "build"
         self.runtime = root / "runtime"
         self.tmp = root / "tmp"
-        self.tmp.mkdir()
+        self.engine = root / "d2l_book"
         self.marker = uuid.uuid4().hex
+        if fresh:
+            self._copy_sources()
+
+    def _copy_sources(self) -> None:
+        root = self.root
+        self.tmp.mkdir()
         shutil.copytree(
             DOCS, self.docs, ignore=shutil.ignore_patterns("_build", "*.md")
         )
@@ -91,7 +99,6 @@ class SmallBook:
             shutil.copytree(
                 ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
             )
-        self.engine = root / "d2l_book"
         # What the package's wheel is built from (d2l_book/package_wheel.py).
         for name in ("pyproject.toml", "README.md"):
             shutil.copyfile(ROOT / name, root / name)
@@ -166,3 +173,39 @@ class SmallBook:
 
     def html(self, book: str, name: str) -> str:
         return (self.build_dir / "html" / book / f"{name}.html").read_text("utf-8")
+
+
+@functools.cache
+def _built_once() -> tuple[Path, Path, str]:
+    """The small book built once per test process (a cold build, under
+    FORCE_COLOR, which must colour nothing): where it was built, a copy of its
+    tree as the build left it, and the build's output."""
+    folder = Path(tempfile.mkdtemp(prefix="d2l-test-built-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / "book").mkdir()
+    book = SmallBook(folder / "book")
+    result = book.build(FORCE_COLOR="1")
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise AssertionError(f"the cold build of the small book failed:\n{log[-3000:]}")
+    shutil.copytree(book.root, folder / "built", symlinks=True)
+    return book.root, folder / "built", log
+
+
+def built_book() -> SmallBook:
+    """The small book as its cold build left it, without building it again.
+
+    Copying a built tree costs a fraction of a build.  The build folder holds
+    absolute paths (Sphinx's environment, the cache's records), so the copy
+    goes back where the book was built: the tests of one process run one at a
+    time, and each gets the tree afresh (mtimes kept) and its own marker.
+    """
+    root, built, _ = _built_once()
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(built, root, symlinks=True)
+    return SmallBook(root, fresh=False)
+
+
+def cold_build_log() -> str:
+    """What the cold build of :func:`built_book` said (stdout and stderr)."""
+    return _built_once()[2]

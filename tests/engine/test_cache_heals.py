@@ -22,12 +22,18 @@ import pytest
 from d2l_book import settings
 from d2l_book.execution import exec_cache
 from tests.book import BOOKS
-from tests.engine.engine_book import SmallBook, page
+from tests.engine.engine_book import SmallBook, built_book, page
 
 
 @pytest.fixture
 def book(tmp_path: Path) -> SmallBook:
     return SmallBook(tmp_path)
+
+
+@pytest.fixture
+def built() -> SmallBook:
+    """The small book after a good cold build (shared: see ``built_book``)."""
+    return built_book()
 
 
 def good_build(book: SmallBook) -> str:
@@ -58,9 +64,9 @@ NOT_A_NOTEBOOK = '{"cells": [], "hello": "world"}\n'
     [(HALF, "is not JSON"), (NOT_A_NOTEBOOK, "is JSON but not a notebook")],
 )
 def test_a_damaged_notebook_is_dropped_and_its_page_runs_again(
-    book: SmallBook, damage: str, said: str
+    built: SmallBook, damage: str, said: str
 ) -> None:
-    good_build(book)
+    book = built
     notebook = alpha_notebook(book)
     data = notebook.read_bytes()
     notebook.write_bytes(data[: len(data) // 2] if damage == HALF else damage.encode())
@@ -76,10 +82,10 @@ def test_a_damaged_notebook_is_dropped_and_its_page_runs_again(
 
 
 def test_a_damaged_notebook_is_dropped_when_sphinx_opens_the_cache(
-    book: SmallBook, capsys: pytest.CaptureFixture[str]
+    built: SmallBook, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """reread.py opens the cache this way in each Sphinx process."""
-    good_build(book)
+    book = built
     notebook = alpha_notebook(book)
     cache_path = notebook.parents[2]
     _, sound = exec_cache.open_cache(cache_path)
@@ -136,8 +142,9 @@ def dead_pid() -> int:
 
 
 def test_a_build_prunes_old_caches_and_stale_temporary_folders(
-    book: SmallBook,
+    built: SmallBook,
 ) -> None:
+    book = built  # its cache of the current key is the newest
     old = book.build_dir / ".jupyter_cache"
     for age, name in enumerate(["old0", "old1", "old2", "old3"]):
         (old / name).mkdir(parents=True)
@@ -217,10 +224,10 @@ def test_the_folders_of_a_build_killed_by_sigkill_are_swept(book: SmallBook) -> 
 
 
 def test_sphinx_alone_drops_a_damaged_notebook_before_myst_nb_reads_it(
-    book: SmallBook,
+    built: SmallBook,
 ) -> None:
     """Without the execution step (a plain sphinx-build), reread.py heals it."""
-    good_build(book)
+    book = built
     notebook = alpha_notebook(book)
     notebook.write_bytes(notebook.read_bytes()[:100])
     book.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)") + "\nMore prose.\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.book import BOOKS
-from tests.engine.engine_book import SmallBook, page
+from tests.engine.engine_book import SmallBook, built_book, page
 
 
 @pytest.fixture
@@ -84,8 +84,8 @@ def test_a_page_whose_cached_outputs_changed_is_read_again(book: SmallBook) -> N
     assert "0 added, 0 changed, 0 removed" in sphinx_log
 
 
-def test_a_build_keeps_one_stored_notebook_per_page(book: SmallBook) -> None:
-    build(book)
+def test_a_build_keeps_one_stored_notebook_per_page() -> None:
+    book = built_book()
     book.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)  # edited"))
     build(book)
     stored = sorted((book.build_dir / "notebooks").glob("*.ipynb"))

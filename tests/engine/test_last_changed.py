@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from d2l_book.sphinxext.last_changed import page_dates
-from tests.engine.engine_book import SmallBook
+from tests.engine.engine_book import SmallBook, built_book
 
 DAY = "2026-03-04"
 
@@ -67,16 +67,14 @@ def footer(book: SmallBook, name: str, page: str = "alpha") -> str:
 
 
 @pytest.mark.build
-def test_the_footer_shows_the_date_in_the_books_language(tmp_path: Path) -> None:
-    book = SmallBook(tmp_path)
-    result = book.build()  # outside any git checkout: no date, no error
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_the_footer_shows_the_date_in_the_books_language() -> None:
+    book = built_book()  # built outside any git checkout: no date, no error
     assert footer(book, "en") == footer(book, "zh") == ""
 
-    (tmp_path / ".gitignore").write_text("build/\nruntime/\ntmp/\n", encoding="utf-8")
-    git(tmp_path, "init", "-q")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "the small book")
+    (book.root / ".gitignore").write_text("build/\nruntime/\ntmp/\n", encoding="utf-8")
+    git(book.root, "init", "-q")
+    git(book.root, "add", ".")
+    git(book.root, "commit", "-q", "-m", "the small book")
     result = book.build()  # no source changed: the dates alone rewrite the pages
     assert result.returncode == 0, result.stdout + result.stderr
     assert footer(book, "en") == f"Last updated on {DAY}"
