@@ -97,7 +97,7 @@ class SmallBook:
         self.tmp.mkdir()
         self.marker = uuid.uuid4().hex
         shutil.copytree(
-            DOCS, self.docs, ignore=shutil.ignore_patterns("_build", "*.md")
+            DOCS, self.docs, ignore=shutil.ignore_patterns("_build*", "*.md")
         )
         for name in ("d2l_book", "src"):
             shutil.copytree(
