@@ -62,8 +62,9 @@ CHECK_TESTS = (
     "tests/site/test_alt_text.py",
 )
 # `nox -s tests`: pytest-xdist, one worker per core; ``loadgroup`` keeps the
-# tests marked ``xdist_group`` on one worker (tests/site/test_pdf.py).  The
-# command line's own ``-n`` (``-n 0``: one process) or ``-p no:xdist`` wins.
+# tests marked ``xdist_group`` on one worker (tests/site/test_pdf.py), a saving
+# only: the tests are safe in any order.  The command line's own ``-n``
+# (``-n 0``: one process), ``--dist`` or ``-p no:xdist`` wins.
 XDIST = ("-n", "auto", "--dist", "loadgroup")
 
 

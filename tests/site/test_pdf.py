@@ -17,9 +17,11 @@ from d2l_book.sources.contents import contents
 from tests.book import BOOKS, BUILD, DOCS, ROOT
 from tests.site.conftest import once_per_run
 
-# Under pytest-xdist's --dist loadgroup (nox -s tests) one worker runs them all,
-# and reads each PDF once; the other reads the site meanwhile, whose pages the
-# PDF build replaces whole (print_editions.show_links).
+# Under pytest-xdist the books are printed once per run (built_pdfs), while
+# other workers read the site, whose pages the PDF build replaces whole
+# (print_editions.show_links). The group (nox -s tests: --dist loadgroup)
+# only saves reading each PDF's text on two workers; pytest 9.2 with xdist
+# 3.8 ignores it (pytest-dev/pytest-xdist#1386).
 pytestmark = [pytest.mark.build, pytest.mark.xdist_group("pdf")]
 
 PDF = BUILD / "pdf"
