@@ -5,7 +5,7 @@
     nox -s merge -- DIR... merge the shards' execution caches (then docs -- --cached-only)
     nox -s serve [-- zh]   live preview of one book (d2l_book/serve.py)
     nox -s pdf [-- zh]     print each book: docs/_build/pdf/d2l-prep-<book>.pdf
-    nox -s tests           pytest: package, sources, engine, built site, browser
+    nox -s tests           pytest (in parallel): package, sources, engine, site, browser
     nox -s tests_package   the package's tests alone, without Sphinx or the engine
     nox -s check           quick author check, no build (under a minute)
     nox -s lint            ruff check + format check
@@ -61,6 +61,11 @@ CHECK_TESTS = (
     "tests/sources",
     "tests/site/test_alt_text.py",
 )
+# `nox -s tests`: pytest-xdist, one worker per core; ``loadgroup`` keeps the
+# tests marked ``xdist_group`` on one worker (tests/site/test_pdf.py), a saving
+# only: the tests are safe in any order.  The command line's own ``-n``
+# (``-n 0``: one process), ``--dist`` or ``-p no:xdist`` wins.
+XDIST = ("-n", "auto", "--dist", "loadgroup")
 
 
 def _install_key() -> str:
@@ -168,11 +173,22 @@ def pdf(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Type check, then pytest: package, sources, engine, built site, browser.
 
-    ``nox -s tests -- -m "not site"`` leaves out the built site (README).
+    ``nox -s tests -- -m "not site"`` leaves out the built site (README).  The
+    tests run in parallel (``XDIST``); ``nox -s tests -- -n 0`` runs them in
+    one process.
     """
     env = _book_env(session)
     _run(session, env, "mypy")
-    _run(session, env, "pytest", *session.posargs)
+    _run(session, env, "pytest", *_xdist(session.posargs), *session.posargs)
+
+
+def _xdist(posargs: list[str]) -> tuple[str, ...]:
+    """``XDIST``, unless the arguments choose the workers themselves."""
+    own = any(
+        arg.startswith(("-n", "--numprocesses", "--dist")) or arg == "no:xdist"
+        for arg in posargs
+    )
+    return () if own else XDIST
 
 
 @nox.session

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -175,6 +176,10 @@ def show_links(site: Path) -> list[Path]:
             continue
         new = _rewritten(text, present)
         if new != text:
-            page.write_text(new, encoding="utf-8")
+            # Replaced whole: whoever reads the site meanwhile (a server, the
+            # tests of another pytest-xdist worker) gets the old page or the new.
+            temporary = page.with_name(f".{page.name}.{os.getpid()}.tmp")
+            temporary.write_text(new, encoding="utf-8")
+            os.replace(temporary, page)
             changed.append(page)
     return changed

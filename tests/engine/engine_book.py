@@ -13,6 +13,7 @@ import atexit
 import functools
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,17 @@ def page(title: str, *cells: str) -> str:
     body = [HEADER, f"# {title}\n", "Some prose.\n"]
     body += [f"```{{code-cell}} ipython3\n{cell}\n```\n" for cell in cells]
     return "\n".join(body)
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now, for one preview.
+
+    The system picks it (port 0), so previews started at once, by the workers
+    of ``pytest -n`` or by another checkout's tests, never share a fixed port.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @functools.cache
@@ -93,7 +105,7 @@ class SmallBook:
         root = self.root
         self.tmp.mkdir()
         shutil.copytree(
-            DOCS, self.docs, ignore=shutil.ignore_patterns("_build", "*.md")
+            DOCS, self.docs, ignore=shutil.ignore_patterns("_build*", "*.md")
         )
         for name in ("d2l_book", "src"):
             shutil.copytree(

@@ -22,7 +22,13 @@ import pytest
 
 from d2l_book import settings
 from tests.book import BOOKS
-from tests.engine.engine_book import SmallBook, built_book, cold_build_log, page
+from tests.engine.engine_book import (
+    SmallBook,
+    built_book,
+    cold_build_log,
+    free_port,
+    page,
+)
 
 
 @pytest.fixture
@@ -336,24 +342,21 @@ def test_the_ipc_default_for_myst_nb_kernels_is_in_place() -> None:
         assert Path(manager.ip).is_absolute()
 
 
-# Ports of this project's range for the serve tests (127.0.0.1 only).
-SERVE_PORTS = (8110, 8111)
-
-
 def test_serve_on_a_busy_port_says_so_before_it_builds(book: SmallBook) -> None:
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", SERVE_PORTS[0]))
+        taken.bind(("127.0.0.1", 0))  # a port the system picks, held here
         taken.listen()
-        result = book.build("serve", "en", D2L_SERVE_PORT=str(SERVE_PORTS[0]))
+        port = taken.getsockname()[1]
+        result = book.build("serve", "en", D2L_SERVE_PORT=str(port))
     assert result.returncode == 1
-    assert f"port {SERVE_PORTS[0]} on 127.0.0.1 is busy" in result.stderr
+    assert f"port {port} on 127.0.0.1 is busy" in result.stderr
     assert "D2L_SERVE_PORT" in result.stderr, "the message names the setting"
     assert "executing" not in result.stdout
     assert not (book.build_dir / "html").exists()
 
 
 def test_sigterm_to_serve_ends_it(book: SmallBook) -> None:
-    port = SERVE_PORTS[1]
+    port = free_port()
     serve = book.start("serve", "en", D2L_SERVE_PORT=str(port))
     deadline = time.monotonic() + 300  # only keeps a broken serve from hanging
     while serve.poll() is None and time.monotonic() < deadline:

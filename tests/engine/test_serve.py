@@ -18,13 +18,11 @@ from typing import Any
 
 import pytest
 
-from tests.engine.engine_book import SmallBook, page
+from tests.engine.engine_book import SmallBook, free_port, page
 from tests.site.test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 pytestmark = pytest.mark.browser
 
-# Ports of this project's range for the serve tests (127.0.0.1 only).
-PORT = 8112
 # Generous: the machine may be busy; the bench measures the real times.
 WAIT_MS = 90_000
 
@@ -35,10 +33,11 @@ class Preview:
     def __init__(self, book: SmallBook, executor: str = "") -> None:
         self.book = book
         self.log = book.root / "serve.log"
+        self.port = free_port()
         with self.log.open("w", encoding="utf-8") as out:
             self.process = subprocess.Popen(
                 book.command("serve", "en"),
-                env=book.env(D2L_SERVE_PORT=str(PORT), D2L_EXECUTOR=executor),
+                env=book.env(D2L_SERVE_PORT=str(self.port), D2L_EXECUTOR=executor),
                 cwd=book.root,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -48,7 +47,7 @@ class Preview:
 
     def answers(self) -> bool:
         with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", PORT)) == 0
+            return probe.connect_ex(("127.0.0.1", self.port)) == 0
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8")
@@ -77,7 +76,7 @@ def preview(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Preview]
 
 
 @contextlib.contextmanager
-def alpha_tab(blocked: list[str]) -> Iterator[Any]:
+def alpha_tab(preview: Preview, blocked: list[str]) -> Iterator[Any]:
     """Chromium on the preview's alpha page; console errors go to ``blocked``."""
     sync_playwright = _browser_or_skip()
     with sync_playwright() as playwright:
@@ -88,7 +87,7 @@ def alpha_tab(blocked: list[str]) -> Iterator[Any]:
         tab.on(
             "console", lambda m: blocked.append(m.text) if m.type == "error" else None
         )
-        tab.goto(f"http://127.0.0.1:{PORT}/alpha.html")
+        tab.goto(f"http://127.0.0.1:{preview.port}/alpha.html")
         yield tab
         chromium.close()
 
@@ -100,7 +99,7 @@ def test_a_saved_edit_reloads_the_open_page(preview: Preview) -> None:
 
     alpha = page("Alpha", "print('alpha', 1 + 1)")
     blocked: list[str] = []
-    with alpha_tab(blocked) as tab:
+    with alpha_tab(preview, blocked) as tab:
         body = tab.locator("body")
         expect(body).to_contain_text("alpha 2")
         time.sleep(0.5)  # the page's reload socket connects
@@ -121,7 +120,7 @@ def test_a_failed_rebuild_shows_a_banner_until_the_page_builds(
 
     alpha = page("Alpha", "print('alpha', 1 + 1)")
     blocked: list[str] = []
-    with alpha_tab(blocked) as tab:
+    with alpha_tab(preview, blocked) as tab:
         banner = tab.locator("#d2l-preview-error")
         expect(tab.locator("body")).to_contain_text("alpha 2")
         time.sleep(0.5)  # the page's reload socket connects

@@ -23,13 +23,19 @@ from pypdf.generic import (
 from d2l_book.sources.contents import contents
 from tests.book import BOOKS, BUILD, DOCS, ROOT
 from tests.site import parsed
+from tests.site.conftest import once_per_run
 
-pytestmark = pytest.mark.build
+# Under pytest-xdist the books are printed once per run (built_pdfs), while
+# other workers read the site, whose pages the PDF build replaces whole
+# (print_editions.show_links). The group (nox -s tests: --dist loadgroup)
+# only saves reading each PDF's text on two workers; pytest 9.2 with xdist
+# 3.8 ignores it (pytest-dev/pytest-xdist#1386).
+pytestmark = [pytest.mark.build, pytest.mark.xdist_group("pdf")]
 
 PDF = BUILD / "pdf"
 LATEX = BUILD / "latex"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_failure: list[str] = []
+_printed: list[dict[str, str]] = []
 
 
 def chapters(book: str) -> list[tuple[str, str]]:
@@ -48,29 +54,37 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def _print() -> dict[str, str]:
+    """Print both books: why the tests skip or fail, if they do."""
+    result = subprocess.run(
+        [sys.executable, "-m", "d2l_book", "pdf"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    log = result.stdout + result.stderr
+    if result.returncode and "the PDF build needs" in log and not _in_ci():
+        return {"skip": log.strip(), "failure": ""}
+    failure = f"PDF build failed:\n{log[-6000:]}" if result.returncode else ""
+    return {"skip": "", "failure": failure}
+
+
 @pytest.fixture(scope="session")
 def built_pdfs(built_site: Path) -> dict[str, PdfReader]:
     """Print both books after the site build, so no notebook executes again.
 
     With ``D2L_USE_BUILT_SITE=1``, the PDFs already in ``_build/pdf`` are used.
     Without TeX the tests skip, except under ``CI=true``, where they fail.
+    Printed once per run, by one pytest-xdist worker (``once_per_run``).
     """
     paths = {book: PDF / f"d2l-prep-{book}.pdf" for book in BOOKS}
     if os.environ.get("D2L_USE_BUILT_SITE") != "1":
-        if _failure:
-            pytest.fail(_failure[0])
-        result = subprocess.run(
-            [sys.executable, "-m", "d2l_book", "pdf"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        log = result.stdout + result.stderr
-        if result.returncode and "the PDF build needs" in log and not _in_ci():
-            pytest.skip(log.strip())
-        if result.returncode:
-            _failure.append(f"PDF build failed:\n{log[-6000:]}")
-            pytest.fail(_failure[0])
+        if not _printed:  # remembered: a failed build is not retried
+            _printed.append(once_per_run("pdf", _print))
+        if _printed[0]["skip"]:
+            pytest.skip(_printed[0]["skip"])
+        if _printed[0]["failure"]:
+            pytest.fail(_printed[0]["failure"])
     return {book: PdfReader(path) for book, path in paths.items()}
 
 
