@@ -66,9 +66,11 @@ ANCHOR_RATIO = 0.30
 COPIES = 9
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+def timed(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, str]:
     start = time.perf_counter()
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    result = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode:
         sys.exit(f"command failed: {' '.join(cmd)}\n{result.stdout}\n{result.stderr}")
@@ -114,11 +116,18 @@ def _tree_pss(root: int) -> int:
     return total
 
 
-def timed_with_memory(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+def timed_with_memory(
+    cmd: list[str], env: dict[str, str], cwd: Path | None = None
+) -> tuple[float, int]:
     """Seconds a command takes and the peak memory of its process tree."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        cmd,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     peak = 0
     while process.poll() is None:
@@ -206,7 +215,7 @@ def plain_myst_nb(tmp: Path, repo: Path) -> float:
         out = tmp / "anchor" / "html" / book
         cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q"]
         cmd += ["-c", str(repo / "docs")]
-        total += timed([*cmd, str(repo / "docs" / book), str(out)], env)[0]
+        total += timed([*cmd, str(repo / "docs" / book), str(out)], env, repo)[0]
     return total
 
 
@@ -267,15 +276,17 @@ def measure_builds(py: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="d2l-prep-bench-") as tmp:
         repo = copy_sources(Path(tmp) / "repo")
         env = {**os.environ, "D2L_BUILD_DIR": str(Path(tmp) / "build")}
-        build, env = engine(py, repo, env, "build")
-        m["cold"], m["cold_peak"] = timed_with_memory(build, env)
-        m["noop"], _ = timed(build, env)
+        build, env, cwd = engine(py, repo, env, "build")
+        m["cold"], m["cold_peak"] = timed_with_memory(build, env, cwd)
+        m["noop"], _ = timed(build, env, cwd)
         # The same cold build with every kernel using all cores (the old way).
         cores = str(os.cpu_count() or 1)
         threads_env = {**env, "D2L_BUILD_DIR": str(Path(tmp) / "threads")}
-        m["all_threads"], _ = timed(build, {**threads_env, "D2L_KERNEL_THREADS": cores})
+        m["all_threads"], _ = timed(
+            build, {**threads_env, "D2L_KERNEL_THREADS": cores}, cwd
+        )
         edit_one_paragraph(repo)
-        m["prose"], log = timed(build, env)
+        m["prose"], log = timed(build, env, cwd)
         m["kernel_started"] = "executing" in log or "Executing notebook" in log
         m["weights"] = page_weights(Path(tmp) / "build" / "html")
         m["anchor"] = plain_myst_nb(Path(tmp), repo)

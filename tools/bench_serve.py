@@ -32,9 +32,15 @@ EDIT_LIMIT = 120.0
 
 def engine(
     py: str, repo: Path, env: dict[str, str], *args: str
-) -> tuple[list[str], dict[str, str]]:
-    """The command and environment that run ``repo``'s copy of the engine."""
-    return [py, "-m", "d2l_book", *args], {**env, "PYTHONPATH": str(repo)}
+) -> tuple[list[str], dict[str, str], Path]:
+    """The command, environment and folder that run ``repo``'s copy of the engine.
+
+    The folder matters: ``python -m`` puts the current folder ahead of
+    ``PYTHONPATH``, so run from the checkout it would import the checkout's
+    engine and build the checkout's pages, not the copy's (and the preview
+    would watch files the bench never edits).
+    """
+    return [py, "-m", "d2l_book", *args], {**env, "PYTHONPATH": str(repo)}, repo
 
 
 def free_port() -> int:
@@ -91,10 +97,11 @@ def measure_serve(py: str, repo: Path) -> dict[str, float]:
         port = free_port()
         env = {**os.environ, "D2L_BUILD_DIR": str(build), "D2L_SERVE_PORT": str(port)}
         with log.open("wb") as out:
-            command, env = engine(py, repo, env, "serve", "en")
+            command, env, cwd = engine(py, repo, env, "serve", "en")
             server = subprocess.Popen(
                 command,
                 env=env,
+                cwd=cwd,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
