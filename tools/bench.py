@@ -7,8 +7,8 @@ working tree and its ``docs/_build`` are never touched.  Printed figures:
 
 - cold bilingual build (empty build folder, installed venv reused), and the
   same with every kernel using all cores (the effect of the thread limit),
-- no-op rebuild, and a rebuild after editing one paragraph of one zh page
-  (which must start no kernel),
+- no-op rebuild (target ≤ 1.5 s), and a rebuild after editing one paragraph
+  of one zh page (≤ 2.5 s, and it must start no kernel),
 - ``python -c "import torch, matplotlib.pyplot, pandas"`` and the ratio
   ``cold / (pages with code × import time)`` (target ≤ 1.0),
 - the import overhead of ``d2l_prep`` over torch + matplotlib (target ≤ 50 ms)
@@ -64,6 +64,9 @@ TENFOLD_MEMORY_BUDGET = 1.5 * 2**30
 TENFOLD_TIME_RATIO = 7.5
 ANCHOR_RATIO = 0.30
 COPIES = 9
+# Issue 17 §6: the full build's no-op and one-page prose-edit rebuilds.
+NOOP_TARGET = 1.5
+PROSE_EDIT_TARGET = 2.5
 
 
 def timed(
@@ -152,7 +155,8 @@ def chapters(docs: Path, book: str) -> list[str]:
 
 
 def make_tenfold(docs: Path) -> int:
-    """Copy each chapter 9 times (labels renamed, one distinct cell added)."""
+    """Copy each chapter 9 times (labels renamed, one distinct cell added, no
+    ``#@save`` marker)."""
     added = 0
     for book in BOOKS:
         names = chapters(docs, book)
@@ -162,6 +166,10 @@ def make_tenfold(docs: Path) -> int:
             text = (docs / book / f"{name}.md").read_text(encoding="utf-8")
             for n in range(1, COPIES + 1):
                 copy = re.sub(r"^\((\S+)\)=$", rf"(\1-x{n})=", text, flags=re.M)
+                # Figure names are labels too; and one page owns each #@save
+                # module, so a copy's saved cells stay ordinary cells.
+                copy = re.sub(r"^(\s*name: fig-\S+)$", rf"\1-x{n}", copy, flags=re.M)
+                copy = re.sub(r"^#@save\b.*\n", "", copy, flags=re.M)
                 copy += f"\n```{{code-cell}} ipython3\nprint('copy {n}')\n```\n"
                 (docs / book / f"{name}-x{n}.md").write_text(copy, encoding="utf-8")
                 added += book == "en"
@@ -383,11 +391,15 @@ def build_rows(m: dict[str, Any], py: str, runs: int) -> list[Row]:
         ("pages with code", str(code_pages), ""),
         ("import torch, matplotlib.pyplot, pandas", f"{import_time:.2f} s", ""),
         ("cold / (pages × import)", f"{ratio:.2f}", f"≤ 1.0 {verdict(ratio <= 1)}"),
-        ("no-op rebuild", f"{noop:.1f} s", f"≤ 3 s {verdict(noop <= 3)}"),
+        (
+            "no-op rebuild",
+            f"{noop:.1f} s",
+            f"≤ {NOOP_TARGET} s {verdict(noop <= NOOP_TARGET)}",
+        ),
         (
             "prose edit rebuild (1 zh page)",
             f"{prose:.1f} s" + (", started a kernel" if kernel else ", no kernel"),
-            f"≤ 4 s {verdict(prose <= 4 and not kernel)}",
+            f"≤ {PROSE_EDIT_TARGET} s {verdict(prose <= PROSE_EDIT_TARGET and not kernel)}",
         ),
         (
             "import d2l_prep overhead",
