@@ -59,7 +59,7 @@ extensions = [
     "d2l_book.sphinxext.offline_math",
     "d2l_book.sphinxext.solutions",
     "notfound.extension",
-    "sphinxext.opengraph",
+    # Also loads sphinxext.opengraph, without its social cards.
     "d2l_book.sphinxext.hosted_site",
     "d2l_book.sphinxext.csp",
     "d2l_book.sphinxext.search_index",

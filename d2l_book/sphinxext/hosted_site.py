@@ -2,7 +2,8 @@
 
 - :func:`site_url`: the site's address, from ``D2L_SITE_URL`` (the one setting;
   ``docs/conf.py`` derives each book's ``html_baseurl`` from it).
-- As a Sphinx extension (both books): keyboard-reachable scrolling code blocks
+- As a Sphinx extension (both books): sphinxext-opengraph's Open Graph meta,
+  loaded without its social-card module (:func:`_setup_opengraph`), keyboard-reachable scrolling code blocks
   and graph figures, and heading levels for the sidebar captions (axe-core rules
   ``scrollable-region-focusable`` and ``aria-required-attr``), and a 404 page
   (rendered by sphinx-notfound-page) that links both books.
@@ -20,8 +21,12 @@ sitemap is written from those, after both books exist.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import re
 import shutil
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -177,7 +182,27 @@ def _stylesheets_before_pages(app: Sphinx) -> None:
         add_global_html_resources(app, None)
 
 
+def _setup_opengraph(app: Sphinx) -> None:
+    """Load sphinxext-opengraph without its social-card module.
+
+    The books make no social cards (``ogp_social_cards`` in docs/conf.py), yet
+    importing sphinxext-opengraph imports its card maker, and with it
+    Matplotlib and pyplot: 0.75 s of the start of every Sphinx process (one per
+    book in each build, a third of a no-op's), for nothing. The extension has
+    no switch for it (sphinx-doc/sphinxext-opengraph#145), so the card module
+    is marked missing before the import, as if Matplotlib were not installed,
+    and the line it prints then ("social cards will not be generated") is kept
+    out of the build's log.
+    """
+    if "sphinxext.opengraph" not in sys.modules:
+        sys.modules.setdefault("sphinxext.opengraph._social_cards", None)  # type: ignore[arg-type]
+        with contextlib.redirect_stdout(io.StringIO()):
+            importlib.import_module("sphinxext.opengraph")
+    app.setup_extension("sphinxext.opengraph")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    _setup_opengraph(app)
     app.connect("builder-inited", _stylesheets_before_pages)
     # after furo's handler, which renders the navigation tree
     app.connect("html-page-context", _accessible_markup, priority=900)
