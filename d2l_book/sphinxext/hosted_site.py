@@ -3,8 +3,9 @@
 - :func:`site_url`: the site's address, from ``D2L_SITE_URL`` (the one setting;
   ``docs/conf.py`` derives each book's ``html_baseurl`` from it).
 - As a Sphinx extension (both books): sphinxext-opengraph's Open Graph meta,
-  loaded without its social-card module (:func:`_setup_opengraph`), keyboard-reachable scrolling code blocks
-  and graph figures, and heading levels for the sidebar captions (axe-core rules
+  loaded without its social-card module (:func:`_setup_opengraph`);
+  keyboard-reachable scrolling code blocks and graph figures, and heading
+  levels for the sidebar captions (axe-core rules
   ``scrollable-region-focusable`` and ``aria-required-attr``), and a 404 page
   (rendered by sphinx-notfound-page) that links both books.
 - :func:`finish_site`, called by ``d2l_book/build.py`` once both books are built:
