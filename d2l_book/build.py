@@ -30,9 +30,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from d2l_book import package_wheel, print_editions
+from d2l_book import package_wheel, print_editions, up_to_date
 from d2l_book.console import say
-from d2l_book.execution.execute import Interrupted
+from d2l_book.processes import Interrupted
 from d2l_book.render import _render, _shown
 from d2l_book.settings import BOOKS, BUILD, DOCS, HTML
 from d2l_book.sources.cells import PageError
@@ -175,8 +175,15 @@ def sweep_temporary_folders() -> None:
 def build(
     books: tuple[str, ...], keep_going: bool = False, cached_only: bool = False
 ) -> int:
-    """Execute what the cache lacks, then render the books; an exit status."""
+    """Execute what the cache lacks, then render the books; an exit status.
+
+    Nothing at all if nothing changed since the last build (:mod:`up_to_date`).
+    """
     with build_lock():
+        if up_to_date.unchanged(books):
+            say("nothing changed since the last build: the site is up to date")
+            return _site_said(books)
+        up_to_date.forget()
         if not execute_books(books, keep_going, cached_only=cached_only):
             return 1
         start = time.perf_counter()
@@ -195,7 +202,13 @@ def build(
 
         finish_site(HTML, books)
         prune_build_state()
+        up_to_date.record(books)
     say(f"rendering: {time.perf_counter() - start:.1f} s")
+    return _site_said(books)
+
+
+def _site_said(books: tuple[str, ...]) -> int:
+    """Say where the site is, and which PDFs it lacks; status 0."""
     say(f"site: {HTML / 'index.html'}")
     missing = missing_pdfs(books)
     if missing:

@@ -23,6 +23,14 @@ from d2l_book.settings import STOP_GRACE
 _POLL = 0.02  # seconds between two looks at a stopping child
 
 
+class Interrupted(Exception):
+    """The build got SIGINT or SIGTERM; every kernel has been stopped."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 def die_with_parent(signum: int) -> None:
     """Linux: get ``signum`` when the process that forked this one dies."""
     if sys.platform.startswith("linux"):

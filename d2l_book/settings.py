@@ -10,6 +10,7 @@ environment variable is read here (a bad value fails naming the variable):
 - ``D2L_KERNEL_MEMORY``: GiB of memory per kernel (:func:`kernel_memory`);
 - ``D2L_CELL_TIMEOUT``: seconds per cell (:func:`cell_timeout`);
 - ``D2L_SITE_URL``: the hosted site's address (:func:`site_url`);
+- ``D2L_REPO_URL``: the repository the pages link to (:func:`repo_url`);
 - ``D2L_SERVE_PORT``: the live preview's port (:func:`serve_port`).
 
 Importing this module is cheap (no Sphinx, no Jupyter).
@@ -208,6 +209,11 @@ def kernel_threads() -> int | None:
     if forced and not (forced.isdigit() and int(forced) > 0):
         raise ValueError(f"D2L_KERNEL_THREADS must be a positive int, got {forced!r}")
     return int(forced) if forced else None
+
+
+# The variables that change what the pages say (the others change how pages
+# execute, or where the build lives): a build under other values renders again.
+SITE_VARIABLES = ("D2L_REPO_URL", "D2L_SITE_URL", "SOURCE_DATE_EPOCH")
 
 
 def site_url() -> str:

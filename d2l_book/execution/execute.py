@@ -38,15 +38,8 @@ from d2l_book.execution.outcomes import (
     display_path,
     judge,
 )
+from d2l_book.processes import Interrupted
 from d2l_book.sphinxext import figure_text
-
-
-class Interrupted(Exception):
-    """The build got SIGINT or SIGTERM; every kernel has been stopped."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
 
 
 async def _run_one(

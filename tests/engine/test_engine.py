@@ -70,14 +70,27 @@ def test_a_cold_build_then_a_no_op_build(built: SmallBook) -> None:
     assert sorted(executed(log)) == ["docs/en/alpha.md", "docs/en/beta.md"]
     assert len(log.splitlines()) < 60, f"a cold build says too much:\n{log}"
     assert "\x1b[" not in log and "en: build succeeded." in log, log
+
+    def written() -> dict[Path, int]:
+        return {p: p.stat().st_mtime_ns for p in book.build_dir.rglob("*.html")}
+
+    site = written()
+    quiet = assert_good_build(book)
+    # Nothing changed: nothing executes, no Sphinx starts, no file is written.
+    assert "nothing changed since the last build" in quiet, quiet
+    assert executed(quiet) == [] and "build succeeded" not in quiet, quiet
+    assert written() == site
+    # One page touched: Sphinx runs and reads that page alone; the configuration
+    # ends each build as it began (stable_config.py), so Sphinx sees no change
+    # of it and leaves no .buildinfo.bak to prune.
+    for language in BOOKS:
+        os.utime(book.docs / language / "beta.md")
     quiet = assert_good_build(book)
     assert executed(quiet) == []
-    # The configuration ends each build as it began (stable_config.py): Sphinx
-    # sees no change, re-reads nothing and leaves no .buildinfo.bak to prune.
     for language in BOOKS:
         sphinx_log = (book.build_dir / f"sphinx-{language}.log").read_text("utf-8")
         assert "configuration has changed" not in sphinx_log, sphinx_log
-        assert "0 added, 0 changed, 0 removed" in sphinx_log, sphinx_log
+        assert "0 added, 1 changed, 0 removed" in sphinx_log, sphinx_log
     assert "buildinfo" not in quiet, quiet
     assert list(book.build_dir.rglob(".buildinfo.bak")) == []
     assert_clean(book)
