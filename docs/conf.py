@@ -34,6 +34,7 @@ from d2l_book.settings import (  # noqa: E402
     execution_cache,
     set_kernel_environment,
 )
+from d2l_book.sphinxext.chinese_words import prepare_jieba  # noqa: E402
 from d2l_book.sphinxext.hosted_site import not_found_body, site_url  # noqa: E402
 from d2l_book.sphinxext.ui_locale import catalogue_digest, prepare  # noqa: E402
 
@@ -53,6 +54,7 @@ extensions = [
     "sphinx_design",
     "d2l_book.sphinxext.bilingual",
     "d2l_book.sphinxext.figure_text",
+    "d2l_book.sphinxext.figure_outlines",
     "d2l_book.sphinxext.kernel_ipc",
     "d2l_book.sphinxext.clean_outputs",
     "d2l_book.sphinxext.notebooks",
@@ -162,7 +164,7 @@ def language_settings(book: str) -> dict[str, object]:
         "nb_code_prompt_hide": hide,
     }
     if info["language"].startswith("zh"):
-        _quiet_jieba()
+        prepare_jieba(BUILD)
         # Sphinx loads jieba's own dictionary a second time as a "user"
         # dictionary unless told otherwise: 2-3 s per build, for nothing.
         settings["html_search_options"] = {"dict": ""}
@@ -232,17 +234,6 @@ def footer_links(book: str, repo: str = REPO_URL) -> dict[str, object]:
             {"name": label, "url": repo, "html": label, "class": "repo-link"}
         ]
     }
-
-
-def _quiet_jieba() -> None:
-    """Keep jieba (Chinese word segmentation for search) quiet and in the build tree."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    BUILD.mkdir(exist_ok=True)
-    jieba.dt.tmp_dir = str(BUILD)
 
 
 # -- Print edition: d2l_book/pdf.py (LaTeX builder → xelatex) --------------------

@@ -33,8 +33,15 @@ def mathjax_dir() -> Path:
     return Path(spec.origin).parent / "static" / "mathjax"
 
 
-def _copy(app: Sphinx, exc: Exception | None) -> None:
-    if exc is not None or app.builder.format != "html":
+def _copy(app: Sphinx) -> None:
+    """Copy MathJax into the book's ``_static`` before any page is written.
+
+    Sphinx links a script with a ``?v=<checksum>`` only if the file is
+    already there when it writes the page: copied when the build finished,
+    the pages of a cold build linked MathJax bare, and those a rebuild wrote
+    with the suffix.
+    """
+    if app.builder.format != "html":
         return
     source = mathjax_dir()
     target = Path(app.outdir) / "_static" / "mathjax"
@@ -49,5 +56,5 @@ def _copy(app: Sphinx, exc: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     mathjax_dir()  # fail early, not after the whole build
     app.config.mathjax_path = "mathjax/tex-chtml.js"
-    app.connect("build-finished", _copy)
+    app.connect("builder-inited", _copy)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

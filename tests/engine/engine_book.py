@@ -46,7 +46,7 @@ beta
 
 def page(title: str, *cells: str) -> str:
     """A page with a heading, a sentence and the given code cells."""
-    body = [HEADER, f"# {title}\n", "Some prose.\n"]
+    body = [HEADER, f"# {title}\n", "Some prose.\n", "A formula, $x^2$.\n"]
     body += [f"```{{code-cell}} ipython3\n{cell}\n```\n" for cell in cells]
     return "\n".join(body)
 
