@@ -32,11 +32,11 @@ import os
 import shutil
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jupyter_cache import get_cache
-from jupyter_cache.cache.db import NbCacheRecord
-from jupyter_cache.cache.main import JupyterCacheBase
+if TYPE_CHECKING:  # jupyter-cache is imported where used: pruning needs none of it
+    from jupyter_cache.cache.db import NbCacheRecord
+    from jupyter_cache.cache.main import JupyterCacheBase
 
 from d2l_book.console import say
 
@@ -58,6 +58,9 @@ def open_cache(path: Path) -> tuple[JupyterCacheBase, set[str]]:
     Every record is checked (see :func:`damage`); a damaged one is named,
     with its page and what is wrong, and dropped with its folder.
     """
+    from jupyter_cache import get_cache
+    from jupyter_cache.cache.db import NbCacheRecord
+
     try:
         cache = get_cache(str(path))
         records = cache.list_cache_records()
@@ -194,6 +197,7 @@ def prune_caches(folder: Path, current: Path, keep: int = KEEP_CACHES) -> list[P
 def store(cache: JupyterCacheBase, nb: Any, uri: str, data: dict[str, Any]) -> str:
     """Cache an executed notebook: the file (atomically), then its record."""
     import nbformat
+    from jupyter_cache.cache.db import NbCacheRecord
 
     hashed, hashkey = cache.create_hashed_notebook(nb)
     path = _notebook_file(cache, hashkey)
@@ -254,6 +258,8 @@ class PageIndex:
 
     def executed(self, cache: JupyterCacheBase, code: str) -> tuple[Any, Any] | None:
         """The cached notebook that ran this code, and its record's data."""
+        from jupyter_cache.cache.db import NbCacheRecord
+
         hashkey = self.code.get(code)
         if hashkey not in self.sound:
             return None

@@ -23,6 +23,7 @@ from pathlib import Path
 import psutil
 
 from d2l_book import package_wheel
+from d2l_book.sphinxext import chinese_words
 from tests.book import BOOKS, DOCS, ROOT
 
 MARKER = "D2L_ENGINE_TEST_MARKER"
@@ -46,7 +47,7 @@ beta
 
 def page(title: str, *cells: str) -> str:
     """A page with a heading, a sentence and the given code cells."""
-    body = [HEADER, f"# {title}\n", "Some prose.\n", "A formula, $x^2$.\n"]
+    body = [HEADER, f"# {title}\n", "Some prose. A formula, $x^2$.\n"]
     body += [f"```{{code-cell}} ipython3\n{cell}\n```\n" for cell in cells]
     return "\n".join(body)
 
@@ -84,6 +85,29 @@ def _seed_wheel(build_dir: Path) -> None:
     shutil.copyfile(wheel, target)
 
 
+@functools.cache
+def _session_dictionary() -> Path:
+    """jieba's dictionary, pickled once per test process as a build pickles it."""
+    import jieba
+
+    folder = Path(tempfile.mkdtemp(prefix="d2l-test-jieba-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    chinese_words.prepare_jieba(folder)
+    jieba.dt.initialize()
+    return folder / chinese_words.PICKLE
+
+
+def _seed_dictionary(build_dir: Path) -> None:
+    """Put the pickled dictionary where the build of a zh page looks for it.
+
+    Made anew, it takes a build 1.2 s (jieba reads its dictionary's text); the
+    pickle is keyed by jieba's version and dictionary, which a test's build
+    shares with this process (``d2l_book/sphinxext/chinese_words.py``).
+    """
+    build_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_session_dictionary(), build_dir / chinese_words.PICKLE)
+
+
 class SmallBook:
     """docs/, the engine, src/ and the project files copied into ``root``, with
     its own pages."""
@@ -115,6 +139,7 @@ class SmallBook:
         for name in ("pyproject.toml", "README.md"):
             shutil.copyfile(ROOT / name, root / name)
         _seed_wheel(self.build_dir)
+        _seed_dictionary(self.build_dir)
         self.write("index.md", INDEX)
         self.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)"))
         self.write("beta.md", page("Beta", "x = 21", "print('beta', 2 * x)"))
