@@ -26,14 +26,15 @@ from tests.engine.engine_book import SmallBook, built_book, page
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> SmallBook:
-    return SmallBook(tmp_path)
-
-
-@pytest.fixture
 def built() -> SmallBook:
     """The small book after a good cold build (shared: see ``built_book``)."""
     return built_book()
+
+
+@pytest.fixture
+def book(built: SmallBook) -> SmallBook:
+    """The same: each test writes the pages it needs, and only those execute."""
+    return built
 
 
 def good_build(book: SmallBook) -> str:

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +19,10 @@ from tests.engine.engine_book import SmallBook, built_book, page
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> SmallBook:
-    return SmallBook(tmp_path)
+def book() -> SmallBook:
+    """The small book after its cold build (shared: see ``built_book``): each
+    test writes the pages it needs, and only those execute."""
+    return built_book()
 
 
 def build(book: SmallBook) -> str:
