@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.engine_book import SmallBook, free_port, page
+from tests.engine.engine_book import SmallBook, built_book, free_port, page
 from tests.site.test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 pytestmark = pytest.mark.browser
@@ -66,9 +66,11 @@ class Preview:
 
 
 @pytest.fixture
-def preview(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Preview]:
-    """A running preview; ``executor`` (indirect) may force D2L_EXECUTOR."""
-    running = Preview(SmallBook(tmp_path), getattr(request, "param", ""))
+def preview(request: pytest.FixtureRequest) -> Iterator[Preview]:
+    """A running preview of the built small book (its pages cached: the first
+    build renders, no kernel starts); ``executor`` (indirect) may force
+    D2L_EXECUTOR."""
+    running = Preview(built_book(), getattr(request, "param", ""))
     try:
         yield running
     finally:
@@ -129,7 +131,8 @@ def test_a_failed_rebuild_shows_a_banner_until_the_page_builds(
         preview.book.write("alpha.md", broken)
         expect(banner).to_be_visible(timeout=WAIT_MS)
         expect(banner).to_have_attribute("role", "alert")
-        line = broken.splitlines().index("See {ref}`no-such-label`.") + 1
+        lines = broken.splitlines()
+        line = next(n for n, text in enumerate(lines, 1) if "no-such-label" in text)
         expect(banner).to_contain_text(f"docs/en/alpha.md:{line}")
         expect(banner).to_contain_text("WARNING: undefined label: 'no-such-label'")
         preview.book.write("alpha.md", alpha.replace("Some prose.", "Fixed prose."))
