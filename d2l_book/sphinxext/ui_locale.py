@@ -91,9 +91,12 @@ def prepare(language: str, target: Path, source: Path = CATALOGUES) -> list[str]
     po_path = catalogue(language, source)
     if not po_path.is_file():
         return []
+    out = target / language / "LC_MESSAGES"
+    stamp = target / language / "compiled.stamp"
+    if _compiled_after(po_path, stamp, [out / "sphinx.mo", out / "sphinx.js"]):
+        return [str(target)]  # babel's reading of the catalogue: 0.1 s a build
     with po_path.open("rb") as po:
         messages = read_po(po, locale=language)
-    out = target / language / "LC_MESSAGES"
     mo = io.BytesIO()
     write_mo(mo, messages)
     _write_if_changed(out / "sphinx.mo", mo.getvalue())
@@ -113,7 +116,21 @@ def prepare(language: str, target: Path, source: Path = CATALOGUES) -> list[str]
         + ");"
     )
     _write_if_changed(out / "sphinx.js", text.encode("utf-8"))
+    stamp.write_text(f"{po_path}\n", encoding="utf-8")  # compiled, written or not
     return [str(target)]
+
+
+def _compiled_after(po_path: Path, stamp: Path, outputs: list[Path]) -> bool:
+    """Whether ``outputs`` exist and were compiled (``stamp``) after the
+    catalogue and Sphinx's own catalogues (its version) last changed."""
+    sources = [po_path, Path(sphinx.package_dir, "locale")]
+    if not all(path.is_file() for path in outputs):
+        return False
+    try:
+        compiled = stamp.stat().st_mtime_ns
+    except FileNotFoundError:
+        return False
+    return all(path.stat().st_mtime_ns < compiled for path in sources)
 
 
 # Furo's labels and titles written without _(): an aria-label or an SVG

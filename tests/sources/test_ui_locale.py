@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import json
+import shutil
 from pathlib import Path
 
 from d2l_book.sphinxext import api_origin, ui_locale
@@ -42,6 +43,20 @@ def test_a_rebuild_leaves_the_compiled_files_alone(tmp_path: Path) -> None:
     stamp = mo.stat().st_mtime_ns
     ui_locale.prepare("zh_CN", tmp_path)
     assert mo.stat().st_mtime_ns == stamp
+
+
+def test_an_edited_catalogue_is_compiled_again(tmp_path: Path) -> None:
+    """Compiled once, the catalogue is read again only once it changes."""
+    source, target = tmp_path / "locales", tmp_path / "compiled"
+    shutil.copytree(DOCS / "locales", source)
+    ui_locale.prepare("zh_CN", target, source)
+    po = ui_locale.catalogue("zh_CN", source)
+    text = po.read_text(encoding="utf-8")
+    assert 'msgstr "本页目录"' in text
+    po.write_text(text.replace('msgstr "本页目录"', 'msgstr "本页内容"'), "utf-8")
+    ui_locale.prepare("zh_CN", target, source)
+    with (target / "zh_CN" / "LC_MESSAGES" / "sphinx.mo").open("rb") as mo:
+        assert gettext.GNUTranslations(mo).gettext("On this page") == "本页内容"
 
 
 def test_furo_labels_become_translatable() -> None:
