@@ -127,7 +127,8 @@ def test_a_failing_cell_is_named_by_its_line_without_colour(book: SmallBook) -> 
     assert_clean(book)
 
 
-def test_a_cell_that_ignores_sigterm_does_not_hang_the_build(book: SmallBook) -> None:
+def test_a_cell_that_ignores_sigterm_does_not_hang_the_build(built: SmallBook) -> None:
+    book = built  # only the pages it writes execute
     cell = (
         "import signal, subprocess\n"
         "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
@@ -143,7 +144,8 @@ def test_a_cell_that_ignores_sigterm_does_not_hang_the_build(book: SmallBook) ->
     assert_clean(book)  # the kernel and its `sleep` were killed
 
 
-def test_an_output_over_the_limit_fails_the_page(book: SmallBook) -> None:
+def test_an_output_over_the_limit_fails_the_page(built: SmallBook) -> None:
+    book = built  # only the pages it writes execute
     book.write("beta.md", page("Beta", "print('x' * 2_000_000)"))
     result = book.build()
     assert result.returncode == 1
@@ -368,7 +370,8 @@ def test_serve_on_a_busy_port_says_so_before_it_builds(book: SmallBook) -> None:
     assert not (book.build_dir / "html").exists()
 
 
-def test_sigterm_to_serve_ends_it(book: SmallBook) -> None:
+def test_sigterm_to_serve_ends_it(built: SmallBook) -> None:
+    book = built  # only the pages it writes execute
     port = free_port()
     serve = book.start("serve", "en", D2L_SERVE_PORT=str(port))
     deadline = time.monotonic() + 300  # only keeps a broken serve from hanging
@@ -408,7 +411,8 @@ def test_a_signal_while_sphinx_renders_stops_both_sphinx_processes(
     assert_clean(book)
 
 
-def test_each_kernel_gets_its_share_of_the_cores(book: SmallBook) -> None:
+def test_each_kernel_gets_its_share_of_the_cores(built: SmallBook) -> None:
+    book = built  # only the pages it writes execute
     cell = "import os, torch\nprint('threads', torch.get_num_threads(), os.environ['OMP_NUM_THREADS'])"
     book.write("beta.md", page("Beta", cell))
     result = book.build("en", D2L_KERNEL_THREADS="3")
@@ -426,8 +430,9 @@ def test_a_bad_thread_count_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert execute.kernel_threads(1) == (os.cpu_count() or 1)
 
 
-def test_a_print_flushed_in_two_parts_is_one_output(book: SmallBook) -> None:
+def test_a_print_flushed_in_two_parts_is_one_output(built: SmallBook) -> None:
     """The kernel may send one print in two stream messages; the page shows one."""
+    book = built  # only the pages it writes execute
     cell = (
         "import sys, time\n"
         "sys.stdout.write('first'); sys.stdout.flush(); time.sleep(0.2)\n"
