@@ -372,6 +372,10 @@ def serve_book(book: str, port: int) -> int:
     fork = kernels.use_fork()
     if fork:
         kernels.preload()
+        if BOOKS[book]["language"].startswith("zh"):
+            from d2l_book.sphinxext import chinese_words
+
+            chinese_words.load_dictionary(BUILD)
     command = [*ENGINE, "serve", "--rebuild", book]
     live = Preview(book, lambda: _rebuild(book), command, fork, raise_interrupted)
     if not serve(live, port):

@@ -68,3 +68,12 @@ def prepare_jieba(folder: Path) -> None:
                 _load(tokenizer, original, folder, _key(jieba))
 
     tokenizer.initialize = initialize
+
+
+def load_dictionary(folder: Path) -> None:
+    """Load jieba's dictionary now (from the pickle in ``folder``): the live
+    preview of the zh book does it once, and each rebuild it forks has it."""
+    import jieba
+
+    prepare_jieba(folder)
+    jieba.dt.initialize()
