@@ -51,6 +51,7 @@ from d2l_book.console import say
 from d2l_book.render import sphinx_args
 from d2l_book.serve_app import first_error, make_app
 from d2l_book.settings import BOOKS, BUILD, DOCS, ROOT, serve_port
+from d2l_book.sphinxext import chinese_words
 
 # How the engine starts itself again (a rebuild, a restart): ``python -m d2l_book``
 # from the same folder, with the same environment, so it finds the same package.
@@ -373,8 +374,6 @@ def serve_book(book: str, port: int) -> int:
     if fork:
         kernels.preload()
         if BOOKS[book]["language"].startswith("zh"):
-            from d2l_book.sphinxext import chinese_words
-
             chinese_words.load_dictionary(BUILD)
     command = [*ENGINE, "serve", "--rebuild", book]
     live = Preview(book, lambda: _rebuild(book), command, fork, raise_interrupted)

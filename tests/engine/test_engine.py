@@ -239,9 +239,7 @@ def test_books_that_differ_fail_before_any_kernel_starts(book: SmallBook) -> Non
 def test_twins_whose_outlines_differ_fail_the_build(book: SmallBook) -> None:
     # Same code, but zh has a section en lacks, and alpha's labels differ.
     beta = page("Beta", "x = 21", "print('beta', 2 * x)")
-    book.write(
-        "beta.md", beta.replace("Some prose.\n", "Some prose.\n\n## More\n"), ("zh",)
-    )
+    book.write("beta.md", beta.replace("$x^2$.\n", "$x^2$.\n\n## More\n"), ("zh",))
     alpha = page("Alpha", "print('alpha', 1 + 1)")
     book.write("alpha.md", alpha.replace("# Alpha", "(sec-alpha)=\n# Alpha"), ("en",))
     book.write("alpha.md", alpha.replace("# Alpha", "(sec-alfa)=\n# Alpha"), ("zh",))
