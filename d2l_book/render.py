@@ -159,7 +159,6 @@ def _render(books: tuple[str, ...]) -> int:
     book and writes its log to ``_build/sphinx-<book>.log``, printed after.
     Where ``os.fork`` is unavailable or unsafe, :func:`_render_launched`.
     """
-
     from d2l_book.execution import kernels
 
     if not kernels.use_fork():
