@@ -44,9 +44,12 @@ def _load(tokenizer: Any, original: Any, folder: Path, key: str) -> None:
     original()
     data = {"key": key, "FREQ": tokenizer.FREQ, "total": tokenizer.total}
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{PICKLE}.")
-    with os.fdopen(fd, "wb") as file:
-        pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:  # no pickle this time (a full disk): jieba has its words
+        Path(temporary).unlink(missing_ok=True)
 
 
 def prepare_jieba(folder: Path) -> None:

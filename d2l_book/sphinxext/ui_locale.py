@@ -128,7 +128,10 @@ def _compiled_after(po_path: Path, stamp: Path, outputs: list[Path]) -> bool:
         return False
     try:
         compiled = stamp.stat().st_mtime_ns
+        made_from = stamp.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
+        return False
+    if made_from != str(po_path):  # another catalogue compiled here
         return False
     return all(path.stat().st_mtime_ns < compiled for path in sources)
 
