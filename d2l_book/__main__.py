@@ -14,6 +14,7 @@ module gives ``add_arguments(parser)`` and ``main(args) -> int``.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
@@ -53,5 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     return int(module.main(args))
 
 
+def _exit(status: int) -> None:
+    """Leave with ``status``, without the interpreter's last garbage collection.
+
+    A build imports some 1,500 modules (Sphinx, Jupyter, SQLAlchemy), and the
+    collections Python runs while it shuts down walk all their objects: 0.25 s
+    of a 2.6 s prose-edit rebuild.  Frozen objects are left out of every
+    collection; files are still closed and ``atexit`` handlers still run.
+    """
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -47,7 +48,14 @@ def enter_child(
     dies (``None``: the child watches its parent itself), ``handler`` for SIGTERM
     and, unless ``interrupt`` is given, SIGINT (the defaults unless given), and
     SIGHUP's default.  The parent's signal wake-up socket and running event
-    loop, if any, stay behind."""
+    loop, if any, stay behind.
+
+    What the child inherits is frozen out of its garbage collections
+    (``gc.freeze``): mostly the libraries the parent imported once for every
+    child, which live as long as the child does.  Walking them again in each
+    child's collections cost a prose-edit rebuild 0.1 s of its 2.7 s.
+    """
+    gc.freeze()
     os.setpgid(0, 0)
     if parent_death is not None:
         die_with_parent(parent_death)

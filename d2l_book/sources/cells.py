@@ -15,9 +15,11 @@ book's parity tests; it needs neither Sphinx nor Jupyter.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["CodeCell", "PageError", "read_code_cells", "parse_code_cells"]
 
@@ -52,11 +54,18 @@ class CodeCell:
     options: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-def _parse_tags(value: str, where: str) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=256)
+def _literal(value: str) -> Any:
+    """``value`` as a Python literal, or None (a page has a few kinds of tags,
+    each written many times: a build reads every page's tags twice)."""
     try:
-        tags = ast.literal_eval(value) if value.startswith("[") else None
+        return ast.literal_eval(value) if value.startswith("[") else None
     except (ValueError, SyntaxError):
-        tags = None
+        return None
+
+
+def _parse_tags(value: str, where: str) -> tuple[str, ...]:
+    tags = _literal(value)
     if tags is None:
         # YAML flow lists without quotes: [a, b-c]
         inner = value.strip()
