@@ -22,19 +22,7 @@ import pytest
 from d2l_book import settings
 from d2l_book.execution import exec_cache
 from tests.book import BOOKS
-from tests.engine.engine_book import SmallBook, built_book, page
-
-
-@pytest.fixture
-def built() -> SmallBook:
-    """The small book after a good cold build (shared: see ``built_book``)."""
-    return built_book()
-
-
-@pytest.fixture
-def book(built: SmallBook) -> SmallBook:
-    """The same: each test writes the pages it needs, and only those execute."""
-    return built
+from tests.engine.engine_book import SmallBook, page
 
 
 def good_build(book: SmallBook) -> str:

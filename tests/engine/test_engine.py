@@ -24,7 +24,6 @@ from d2l_book import settings
 from tests.book import BOOKS
 from tests.engine.engine_book import (
     SmallBook,
-    built_book,
     cold_build_log,
     free_port,
     page,
@@ -33,13 +32,9 @@ from tests.engine.engine_book import (
 
 @pytest.fixture
 def book(tmp_path: Path) -> SmallBook:
+    """A fresh copy of the small book, never built: these tests start cold
+    (conftest.py's ``book`` is the built one)."""
     return SmallBook(tmp_path)
-
-
-@pytest.fixture
-def built() -> SmallBook:
-    """The small book after a good cold build (shared: see ``built_book``)."""
-    return built_book()
 
 
 def assert_clean(book: SmallBook) -> None:

@@ -12,17 +12,8 @@ import os
 import re
 import shutil
 
-import pytest
-
 from tests.book import BOOKS
 from tests.engine.engine_book import SmallBook, built_book, page
-
-
-@pytest.fixture
-def book() -> SmallBook:
-    """The small book after its cold build (shared: see ``built_book``): each
-    test writes the pages it needs, and only those execute."""
-    return built_book()
 
 
 def build(book: SmallBook) -> str:

@@ -17,19 +17,12 @@ import pytest
 
 from d2l_book import settings
 from d2l_book.execution import sandbox
-from tests.engine.engine_book import HEADER, SmallBook, built_book, page
+from tests.engine.engine_book import HEADER, SmallBook, page
 
 confined = pytest.mark.skipif(not sandbox.abi(), reason="no Landlock here")
 
 # Where beta.md's first code cell is named in an error report.
 FIRST_CELL = "docs/en/beta.md:12 (code cell 1)"
-
-
-@pytest.fixture
-def book() -> SmallBook:
-    """The small book after its cold build (shared: see ``built_book``): each
-    test writes the pages it needs, and only those execute."""
-    return built_book()
 
 
 def _outside(book: SmallBook, where: str) -> tuple[str, Path]:
