@@ -56,12 +56,14 @@ class CodeCell:
 
 @functools.lru_cache(maxsize=256)
 def _literal(value: str) -> Any:
-    """``value`` as a Python literal, or None (a page has a few kinds of tags,
-    each written many times: a build reads every page's tags twice)."""
+    """``value`` as a Python literal (a list as a tuple, as the cache shares it),
+    or None.  A page has a few kinds of tags, each written many times, and a
+    build reads every page's tags twice."""
     try:
-        return ast.literal_eval(value) if value.startswith("[") else None
+        parsed = ast.literal_eval(value) if value.startswith("[") else None
     except (ValueError, SyntaxError):
         return None
+    return tuple(parsed) if isinstance(parsed, list) else parsed
 
 
 def _parse_tags(value: str, where: str) -> tuple[str, ...]:
