@@ -64,6 +64,7 @@ extensions = [
     # Also loads sphinxext.opengraph, without its social cards.
     "d2l_book.sphinxext.hosted_site",
     "d2l_book.sphinxext.csp",
+    "d2l_book.sphinxext.compiled_templates",
     "d2l_book.sphinxext.search_index",
     "d2l_book.sphinxext.reread",
     "d2l_book.sphinxext.ui_locale",

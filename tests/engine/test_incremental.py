@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 
+from d2l_book.sphinxext.compiled_templates import FOLDER
 from tests.book import BOOKS
 from tests.engine.engine_book import SmallBook, built_book, page
 
@@ -91,3 +92,17 @@ def test_a_build_keeps_one_stored_notebook_per_page() -> None:
     texts = {path.read_text("utf-8") for path in book.docs.glob("*/*.md")}
     assert len(stored) == len(texts) == 3  # the twins' texts are the same here
     assert any("# edited" in path.read_text("utf-8") for path in stored)
+
+
+def test_an_edited_template_is_compiled_again(book: SmallBook) -> None:
+    """The cold build kept each book's compiled templates (compiled_templates.py);
+    a rebuild after a template's edit shows the edit, not the kept compilation."""
+    for language in BOOKS:
+        kept = book.build_dir / "doctrees" / language / FOLDER
+        assert len(list(kept.glob("*.cache"))) >= 5, language
+    template = book.docs / "_templates" / "components" / "view-this-page.html"
+    marker = '<span class="template-edit-marker"></span>'
+    template.write_text(marker + template.read_text(encoding="utf-8"), "utf-8")
+    build(book)
+    for language in BOOKS:
+        assert marker in book.html(language, "alpha"), language
