@@ -373,7 +373,7 @@ def serve_book(book: str, port: int) -> int:
     fork = kernels.use_fork()
     if fork:
         kernels.preload()
-        if BOOKS[book]["language"].startswith("zh"):
+        if chinese_words.cuts_words(BOOKS[book]["language"]):
             chinese_words.load_dictionary(BUILD)
     command = [*ENGINE, "serve", "--rebuild", book]
     live = Preview(book, lambda: _rebuild(book), command, fork, raise_interrupted)

@@ -34,7 +34,7 @@ from d2l_book.settings import (  # noqa: E402
     execution_cache,
     set_kernel_environment,
 )
-from d2l_book.sphinxext.chinese_words import prepare_jieba  # noqa: E402
+from d2l_book.sphinxext.chinese_words import cuts_words, prepare_jieba  # noqa: E402
 from d2l_book.sphinxext.hosted_site import not_found_body, site_url  # noqa: E402
 from d2l_book.sphinxext.ui_locale import catalogue_digest, prepare  # noqa: E402
 
@@ -164,7 +164,7 @@ def language_settings(book: str) -> dict[str, object]:
         "nb_code_prompt_show": show,
         "nb_code_prompt_hide": hide,
     }
-    if info["language"].startswith("zh"):
+    if cuts_words(info["language"]):
         prepare_jieba(BUILD)
         # Sphinx loads jieba's own dictionary a second time as a "user"
         # dictionary unless told otherwise: 2-3 s per build, for nothing.

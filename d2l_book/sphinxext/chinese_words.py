@@ -24,6 +24,12 @@ from typing import Any
 PICKLE = "jieba-dictionary.pickle"
 
 
+def cuts_words(language: str) -> bool:
+    """Whether Sphinx's search cuts a book in ``language`` into words with
+    jieba: its Chinese search (``sphinx.search.zh``) serves every ``zh*``."""
+    return language.startswith("zh")
+
+
 def _key(jieba: Any) -> str:
     """jieba's version and its dictionary file (path, size, mtime)."""
     with jieba.dt.get_dict_file() as dictionary:
