@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from d2l_book.sources.cells import closes_fence
+from d2l_book.sources.cells import PageError, closes_fence
 
 __all__ = [
     "Mark",
     "front_matter",
+    "front_matter_yaml",
     "outline",
     "prose_lines",
     "structure",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
+_CLOSING = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 _LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
 
@@ -38,17 +40,34 @@ class Mark:
     value: str
 
 
-def front_matter(text: str) -> str:
-    """The page's ``---`` YAML block with its delimiters, or ``""``."""
+def front_matter(text: str, where: str = "the page") -> str:
+    """The page's ``---`` YAML block with its delimiters, or ``""``.
+
+    Raises
+    ------
+    PageError
+        If the block is never closed, naming ``where`` (``docs/en/page.md``)
+        and its first line.
+    """
     if not text.startswith("---\n"):
         return ""
-    return text[: text.index("\n---\n", 4) + 5]
+    closing = _CLOSING.search(text, 4)
+    if closing is None:
+        raise PageError(f"{where}:1: the front matter opened with --- is never closed")
+    end = text.find("\n", closing.end())
+    return text if end < 0 else text[: end + 1]
 
 
-def prose_lines(text: str) -> Iterator[tuple[int, str]]:
+def front_matter_yaml(text: str, where: str = "the page") -> str:
+    """The YAML between the front matter's ``---`` lines (``""`` without one)."""
+    block = front_matter(text, where)
+    return block[4 : block.rstrip().rfind("\n") + 1] if block else ""
+
+
+def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]:
     """(line number, line) of the page outside its front matter and fenced blocks."""
     fence = None
-    skipped = front_matter(text).count("\n")
+    skipped = front_matter(text, where).count("\n")
     for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
         if fence is not None:
             if closes_fence(line, fence):
@@ -59,10 +78,10 @@ def prose_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-def outline(text: str) -> list[Mark]:
+def outline(text: str, where: str = "the page") -> list[Mark]:
     """Headings and ``(label)=`` targets outside code blocks and front matter."""
     marks: list[Mark] = []
-    for number, line in prose_lines(text):
+    for number, line in prose_lines(text, where):
         if heading := _HEADING.match(line):
             marks.append(Mark(number, "heading", heading.group(1)))
         elif label := _LABEL.match(line):
@@ -91,7 +110,7 @@ def structure_difference(first: tuple[str, str], second: tuple[str, str]) -> str
     Each argument is ``(name, text)``, the name (``docs/en/page.md``) starting
     the message with the line where the pages part.
     """
-    outlines = [outline(text) for _, text in (first, second)]
+    outlines = [outline(text, name) for name, text in (first, second)]
     for kind, what in (("heading", "headings"), ("label", "(label)= targets")):
         a, b = ([m for m in marks if m.kind == kind] for marks in outlines)
         for index in range(max(len(a), len(b))):

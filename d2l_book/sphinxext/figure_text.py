@@ -44,6 +44,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from d2l_book.sources.twins import front_matter_yaml
+
 TABLE_KEY = "figure_text"  # in the zh page's front matter (notebook metadata)
 SOURCE_BOOK, TRANSLATED_BOOK = "en", "zh"
 BOOK_KEY = "d2l_book"  # output metadata: the one book that shows this output
@@ -80,16 +82,11 @@ class MissingFontError(RuntimeError):
 # -- the build process ----------------------------------------------------------
 
 
-def front_matter(text: str) -> dict[str, Any]:
+def front_matter(text: str, where: str = "the page") -> dict[str, Any]:
     """The YAML front matter of a page's text ({} without one)."""
     import yaml  # type: ignore[import-untyped]  # noqa: PLC0415
 
-    if not text.startswith("---\n"):
-        return {}
-    end = text.find("\n---\n", 4)
-    if end < 0:
-        return {}
-    data = yaml.safe_load(text[4:end])
+    data = yaml.safe_load(front_matter_yaml(text, where) or "{}")
     return data if isinstance(data, dict) else {}
 
 
@@ -102,7 +99,7 @@ def read_table(text: str, where: str) -> dict[str, str]:
         If the table is not a mapping of non-empty strings to non-empty
         strings (an unquoted ``yes:`` or ``1:`` is not a string).
     """
-    table = front_matter(text).get(TABLE_KEY)
+    table = front_matter(text, where).get(TABLE_KEY)
     if table is None:
         return {}
     if not isinstance(table, dict):

@@ -21,6 +21,10 @@ BROKEN = {
         GOOD.replace("kernelspec:", "kernelspec: [oops"),
         "docs/en/alpha.md:4: the front matter is not valid YAML",
     ),
+    "unclosed front matter": (
+        GOOD.replace("Python 3\n---\n", "Python 3\n", 1),
+        "docs/en/alpha.md:1: the front matter opened with --- is never closed",
+    ),
     "unclosed fence": (
         GOOD.rstrip().removesuffix("```") + "\n\nMore prose.\n",
         "docs/en/alpha.md:12: code cell opened with ``` is never closed",

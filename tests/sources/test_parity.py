@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from d2l_book.sources.cells import read_code_cells
-from d2l_book.sources.twins import front_matter, structure, structure_difference
+from d2l_book.sources.cells import PageError, read_code_cells
+from d2l_book.sources.twins import (
+    front_matter,
+    front_matter_yaml,
+    structure,
+    structure_difference,
+)
 from tests.book import DOCS, pages
 
 
@@ -85,3 +90,13 @@ def test_the_first_outline_difference_is_named_with_its_line() -> None:
         "docs/en/p.md:7 has a level-2 heading (##), docs/zh/p.md:5 has a level-3 "
         "heading (###): twin pages must have the same headings"
     )
+
+
+def test_the_front_matter_ends_at_its_closing_line() -> None:
+    assert front_matter("---\n---\n# T\n") == "---\n---\n"
+    closed = "---\na: 1\nb: 2\n---  \n"
+    assert front_matter(closed + "# T\n---\n") == closed
+    assert front_matter_yaml(closed + "# T\n") == "a: 1\nb: 2\n"
+    assert front_matter("# T\n---\na: 1\n---\n") == ""
+    with pytest.raises(PageError, match=r"^p\.md:1: .* never closed"):
+        front_matter("---\na: 1\n# T\n", "p.md")
