@@ -19,6 +19,7 @@ __all__ = [
     "Mark",
     "front_matter",
     "front_matter_yaml",
+    "check_top_level_cells",
     "outline",
     "prose_lines",
     "structure",
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
+_COLON_FENCE = re.compile(r"^ {0,3}(:{3,})(.*)$")
 _CLOSING = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 _LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
@@ -64,8 +66,9 @@ def front_matter_yaml(text: str, where: str = "the page") -> str:
     return block[4 : block.rstrip().rfind("\n") + 1] if block else ""
 
 
-def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]:
-    """(line number, line) of the page outside its front matter and fenced blocks."""
+def _top_lines(text: str, where: str) -> Iterator[tuple[int, str, bool]]:
+    """(line number, line, whether it opens a fenced block) of each line of
+    the page outside its front matter and its fenced blocks' bodies."""
     fence = None
     skipped = front_matter(text, where).count("\n")
     for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
@@ -74,8 +77,40 @@ def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]
                 fence = None
         elif opening := _FENCE.match(line):
             fence = opening.group(1)
+            yield number, line, True
         else:
+            yield number, line, False
+
+
+def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]:
+    """(line number, line) of the page outside its front matter and fenced blocks."""
+    for number, line, opens in _top_lines(text, where):
+        if not opens:
             yield number, line
+
+
+def check_top_level_cells(text: str, where: str = "the page") -> None:
+    """Raise :class:`PageError` for the first code cell inside a ``:::`` block.
+
+    MyST-NB runs only the code cells at a page's top level. One inside a
+    ``:::`` directive (most often a block left unclosed above it) gets only
+    MyST-NB's warning "Found an unexpected `code-cell`", which does not say
+    which block holds it; this says which line opened it.
+    """
+    blocks: list[tuple[int, int]] = []  # (colons, line) of each open ::: block
+    for number, line, opens in _top_lines(text, where):
+        if opens and blocks and line.lstrip("`~").startswith("{code-cell}"):
+            raise PageError(
+                f"{where}:{number}: this code cell is inside the ::: block opened "
+                f"on line {blocks[-1][1]}, and MyST-NB runs only the code cells "
+                "outside such blocks: close the block before it"
+            )
+        if not opens and (colons := _COLON_FENCE.match(line)):
+            count, rest = len(colons.group(1)), colons.group(2).strip()
+            if not rest and blocks and count >= blocks[-1][0]:
+                blocks.pop()
+            else:
+                blocks.append((count, number))
 
 
 def outline(text: str, where: str = "the page") -> list[Mark]:

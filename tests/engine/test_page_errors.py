@@ -29,6 +29,10 @@ BROKEN = {
         GOOD.rstrip().removesuffix("```") + "\n\nMore prose.\n",
         "docs/en/alpha.md:12: code cell opened with ``` is never closed",
     ),
+    "unclosed block": (
+        GOOD.replace("```{code-cell}", ":::{note}\nA note.\n\n```{code-cell}", 1),
+        "docs/en/alpha.md:15: this code cell is inside the ::: block opened on line 12",
+    ),
     "bad tags": (
         GOOD.replace("ipython3\nprint(1)", "ipython3\n:tags: solution\nprint(1)"),
         "docs/en/alpha.md:12: tags must be a list like [a, b]",

@@ -6,6 +6,7 @@ import pytest
 
 from d2l_book.sources.cells import PageError, read_code_cells
 from d2l_book.sources.twins import (
+    check_top_level_cells,
     front_matter,
     front_matter_yaml,
     structure,
@@ -100,3 +101,14 @@ def test_the_front_matter_ends_at_its_closing_line() -> None:
     assert front_matter("# T\n---\na: 1\n---\n") == ""
     with pytest.raises(PageError, match=r"^p\.md:1: .* never closed"):
         front_matter("---\na: 1\n# T\n", "p.md")
+
+
+def test_a_code_cell_inside_a_colon_block_is_named() -> None:
+    cell = "```{code-cell} ipython3\nx = 1\n```\n"
+    closed = f"::::{{tab-set}}\n:::{{tab-item}} A\nText.\n:::\n::::\n\n{cell}"
+    check_top_level_cells(closed)  # the blocks closed: nothing to say
+    shown = f"````md\n:::{{note}}\n````\n\n{cell}"
+    check_top_level_cells(shown)  # a ::: shown in a code block opens nothing
+    outer_open = f"::::{{tab-set}}\n:::{{tab-item}} A\nText.\n:::\n\n{cell}"
+    with pytest.raises(PageError, match=r"^p\.md:6: .* opened on line 1,"):
+        check_top_level_cells(outer_open, "p.md")
