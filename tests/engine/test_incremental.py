@@ -106,3 +106,18 @@ def test_an_edited_template_is_compiled_again(book: SmallBook) -> None:
     build(book)
     for language in BOOKS:
         assert marker in book.html(language, "alpha"), language
+
+
+def test_formulas_stay_out_of_the_search_index_and_unmarked(book: SmallBook) -> None:
+    """TeX is not indexed as words (search_text.py), and the class that keeps
+    it out of the index is not written into the pages."""
+    formulas = "\nInline $\\mathbf{zqz}$.\n\n$$\\left( qzq \\right)$$\n"
+    book.write("alpha.md", page("Alpha", "print('alpha', 1 + 1)") + formulas)
+    build(book)
+    for language in BOOKS:
+        terms = set(parsed(search_index(book, language))["terms"])  # type: ignore[arg-type]
+        assert "prose" in terms and "alpha" in terms, language
+        assert not {"mathbf", "zqz", "left", "qzq", "right"} & terms, language
+        html = book.html(language, "alpha")
+        assert html.count('class="math notranslate') == 3, language
+        assert "no-search" not in html, language
