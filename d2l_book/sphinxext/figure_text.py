@@ -44,8 +44,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from d2l_book.sources.twins import front_matter_yaml
-
 TABLE_KEY = "figure_text"  # in the zh page's front matter (notebook metadata)
 SOURCE_BOOK, TRANSLATED_BOOK = "en", "zh"
 BOOK_KEY = "d2l_book"  # output metadata: the one book that shows this output
@@ -85,6 +83,10 @@ class MissingFontError(RuntimeError):
 def front_matter(text: str, where: str = "the page") -> dict[str, Any]:
     """The YAML front matter of a page's text ({} without one)."""
     import yaml  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    # Here, not at the top: a launched kernel loads this module from its file,
+    # where d2l_book cannot be imported.
+    from d2l_book.sources.twins import front_matter_yaml  # noqa: PLC0415
 
     data = yaml.safe_load(front_matter_yaml(text, where) or "{}")
     return data if isinstance(data, dict) else {}
