@@ -16,10 +16,16 @@ duplicates their appends made: the configuration then ends as it began. In
 the books' HTML builds (tagged ``d2l_html`` by ``d2l_book.render.sphinx_args``)
 it loads furo at once. (Not in other builds: furo refuses a LaTeX builder, and
 it may not be named in ``extensions``.)
+
+It also declares ``d2l_engine``, a digest of the engine's code: Sphinx
+re-reads a page when its source or the configuration changes, not when an
+extension's code does, so a rebuild after an edit to ``d2l_book/`` kept every
+other page (and its words in the search index) as the old code made it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +59,16 @@ def declare_final_values(app: Any, config: Any) -> None:
         options["processHtmlClass"] = config.myst_mathjax_classes
 
 
+def engine_digest() -> str:
+    """SHA-256 of the engine's Python files (``d2l_book/``), names and bytes."""
+    engine = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(engine.rglob("*.py")):
+        digest.update(path.relative_to(engine).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def drop_duplicates(app: Any) -> None:
     """``html_static_path`` without the second copies the extensions appended."""
     app.config.html_static_path = list(dict.fromkeys(app.config.html_static_path))
@@ -61,6 +77,9 @@ def drop_duplicates(app: Any) -> None:
 def setup(app: Any) -> dict[str, Any]:
     if app.tags.has(HTML_TAG):
         app.setup_extension("furo")
+    # A change of the engine's code re-reads every page ("env"), as an edit
+    # of conf.py does.
+    app.add_config_value("d2l_engine", engine_digest(), "env", types=[str])
     # After Sphinx's converters (800): html_css_files are (name, attrs) pairs.
     app.connect("config-inited", declare_final_values, priority=900)
     app.connect("builder-inited", drop_duplicates, priority=900)

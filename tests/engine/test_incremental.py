@@ -121,3 +121,25 @@ def test_formulas_stay_out_of_the_search_index_and_unmarked(book: SmallBook) -> 
         html = book.html(language, "alpha")
         assert html.count('class="math notranslate') == 3, language
         assert "no-search" not in html, language
+
+
+def test_a_change_to_the_engine_rewrites_every_page(book: SmallBook) -> None:
+    """Sphinx re-reads pages whose source changed, not those an extension's
+    code shapes: the engine's digest is part of the configuration."""
+
+    def written() -> dict[str, int]:
+        pages = (book.build_dir / "html").glob("*/*.html")
+        return {
+            p.relative_to(book.build_dir).as_posix(): p.stat().st_mtime_ns
+            for p in pages
+        }
+
+    before = written()
+    extension = book.engine / "sphinxext" / "search_text.py"
+    extension.write_text(
+        extension.read_text(encoding="utf-8") + "\n# edited\n", "utf-8"
+    )
+    build(book)
+    after = written()
+    kept = sorted(name for name in before if after.get(name) == before[name])
+    assert kept == [], "pages the new engine did not write"
