@@ -69,11 +69,11 @@ class SavedCell:
 _HEADING = re.compile(r"^#{1,6}\s+(?P<title>\S.*?)\s*$")
 
 
-def _headings(text: str) -> list[tuple[int, str]]:
+def _headings(text: str, label: str) -> list[tuple[int, str]]:
     """(line number, title) of the page's markdown headings, outside code blocks."""
     return [
         (number, heading["title"])
-        for number, line in prose_lines(text)
+        for number, line in prose_lines(text, label)
         if (heading := _HEADING.match(line))
     ]
 
@@ -81,7 +81,7 @@ def _headings(text: str) -> list[tuple[int, str]]:
 def saved_cells(page: Path, label: str) -> list[SavedCell]:
     """The ``#@save`` cells of one page, ``label`` naming it in messages."""
     saved = []
-    headings = _headings(page.read_text(encoding="utf-8"))
+    headings = _headings(page.read_text(encoding="utf-8"), label)
     for cell in read_code_cells(page):
         first, _, rest = cell.source.partition("\n")
         if not first.startswith(MARKER):

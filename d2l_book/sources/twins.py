@@ -28,7 +28,7 @@ __all__ = [
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _COLON_FENCE = re.compile(r"^ {0,3}(:{3,})(.*)$")
-_CLOSING = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_CLOSING = re.compile(r"^(?:-{3,}|\.{3})[ \t]*$", re.MULTILINE)  # as MyST reads it
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 _LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
 
@@ -66,9 +66,8 @@ def front_matter_yaml(text: str, where: str = "the page") -> str:
     return block[4 : block.rstrip().rfind("\n") + 1] if block else ""
 
 
-def _top_lines(text: str, where: str) -> Iterator[tuple[int, str, bool]]:
-    """(line number, line, whether it opens a fenced block) of each line of
-    the page outside its front matter and its fenced blocks' bodies."""
+def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]:
+    """(line number, line) of the page outside its front matter and fenced blocks."""
     fence = None
     skipped = front_matter(text, where).count("\n")
     for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
@@ -77,15 +76,7 @@ def _top_lines(text: str, where: str) -> Iterator[tuple[int, str, bool]]:
                 fence = None
         elif opening := _FENCE.match(line):
             fence = opening.group(1)
-            yield number, line, True
         else:
-            yield number, line, False
-
-
-def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]:
-    """(line number, line) of the page outside its front matter and fenced blocks."""
-    for number, line, opens in _top_lines(text, where):
-        if not opens:
             yield number, line
 
 
@@ -95,22 +86,31 @@ def check_top_level_cells(text: str, where: str = "the page") -> None:
     MyST-NB runs only the code cells at a page's top level. One inside a
     ``:::`` directive (most often a block left unclosed above it) gets only
     MyST-NB's warning "Found an unexpected `code-cell`", which does not say
-    which block holds it; this says which line opened it.
+    which block holds it; this says which line opened it.  As in MyST, a
+    top-level block ends at the first bare line of at least as many colons as
+    opened it; what it holds (nested blocks, code blocks) is its own.
     """
-    blocks: list[tuple[int, int]] = []  # (colons, line) of each open ::: block
-    for number, line, opens in _top_lines(text, where):
-        if opens and blocks and line.lstrip("`~").startswith("{code-cell}"):
-            raise PageError(
-                f"{where}:{number}: this code cell is inside the ::: block opened "
-                f"on line {blocks[-1][1]}, and MyST-NB runs only the code cells "
-                "outside such blocks: close the block before it"
-            )
-        if not opens and (colons := _COLON_FENCE.match(line)):
-            count, rest = len(colons.group(1)), colons.group(2).strip()
-            if not rest and blocks and count >= blocks[-1][0]:
-                blocks.pop()
-            else:
-                blocks.append((count, number))
+    block: tuple[int, int] | None = None  # (colons, line) of the open block
+    fence = None  # a code block's fence, in or out of the block
+    skipped = front_matter(text, where).count("\n")
+    for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
+        colons = _COLON_FENCE.match(line)
+        if block and colons and not colons.group(2).strip():
+            if len(colons.group(1)) >= block[0]:
+                block, fence = None, None
+        elif fence is not None:
+            if closes_fence(line, fence):
+                fence = None
+        elif opening := _FENCE.match(line):
+            if block and line.lstrip("`~").startswith("{code-cell}"):
+                raise PageError(
+                    f"{where}:{number}: this code cell is inside the ::: block "
+                    f"opened on line {block[1]}, and MyST-NB runs only the code "
+                    "cells outside such blocks: close the block before it"
+                )
+            fence = opening.group(1)
+        elif colons and block is None:
+            block = (len(colons.group(1)), number)
 
 
 def outline(text: str, where: str = "the page") -> list[Mark]:

@@ -99,6 +99,7 @@ def test_the_front_matter_ends_at_its_closing_line() -> None:
     assert front_matter(closed + "# T\n---\n") == closed
     assert front_matter_yaml(closed + "# T\n") == "a: 1\nb: 2\n"
     assert front_matter("# T\n---\na: 1\n---\n") == ""
+    assert front_matter_yaml("---\na: 1\n...\n# T\n") == "a: 1\n"  # YAML's end mark
     with pytest.raises(PageError, match=r"^p\.md:1: .* never closed"):
         front_matter("---\na: 1\n# T\n", "p.md")
 
@@ -109,6 +110,11 @@ def test_a_code_cell_inside_a_colon_block_is_named() -> None:
     check_top_level_cells(closed)  # the blocks closed: nothing to say
     shown = f"````md\n:::{{note}}\n````\n\n{cell}"
     check_top_level_cells(shown)  # a ::: shown in a code block opens nothing
+    nested = f"::::{{tab-set}}\n:::{{tab-item}} A\nText.\n::::\n\n{cell}"
+    check_top_level_cells(nested)  # :::: closes the tab set, its item with it
+    reopened = f":::{{note}}\n:::{{tip}}\nx\n:::\n:::\n\n{cell}"
+    with pytest.raises(PageError, match=r"^p\.md:7: .* opened on line 5,"):
+        check_top_level_cells(reopened, "p.md")  # the second ::: opens a block
     outer_open = f"::::{{tab-set}}\n:::{{tab-item}} A\nText.\n:::\n\n{cell}"
     with pytest.raises(PageError, match=r"^p\.md:6: .* opened on line 1,"):
         check_top_level_cells(outer_open, "p.md")
