@@ -20,13 +20,17 @@ FOLDER = "jinja-bytecode"
 
 
 def _keep_compiled_templates(app: Sphinx) -> None:
+    import jinja2
+    import sphinx
     from jinja2 import FileSystemBytecodeCache
 
     templates = getattr(app.builder, "templates", None)
     environment = getattr(templates, "environment", None)
     if environment is None:  # a builder without Jinja templates (LaTeX)
         return
-    folder = Path(app.doctreedir) / FOLDER
+    # Jinja checks each template's source, not the versions that compiled it.
+    versions = f"jinja2-{jinja2.__version__}-sphinx-{sphinx.__version__}"
+    folder = Path(app.doctreedir) / FOLDER / versions
     folder.mkdir(parents=True, exist_ok=True)
     environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
 

@@ -64,6 +64,9 @@ def engine_digest() -> str:
     engine = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(engine.rglob("*.py")):
+        hidden = any(part.startswith(".") for part in path.relative_to(engine).parts)
+        if hidden or not path.is_file():  # an editor's lock link, a checkpoint
+            continue
         digest.update(path.relative_to(engine).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -99,7 +99,7 @@ def test_an_edited_template_is_compiled_again(book: SmallBook) -> None:
     a rebuild after a template's edit shows the edit, not the kept compilation."""
     for language in BOOKS:
         kept = book.build_dir / "doctrees" / language / FOLDER
-        assert len(list(kept.glob("*.cache"))) >= 5, language
+        assert len(list(kept.rglob("*.cache"))) >= 5, language
     template = book.docs / "_templates" / "components" / "view-this-page.html"
     marker = '<span class="template-edit-marker"></span>'
     template.write_text(marker + template.read_text(encoding="utf-8"), "utf-8")
