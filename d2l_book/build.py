@@ -30,7 +30,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from d2l_book import package_wheel, print_editions, up_to_date
+from d2l_book import package_wheel, print_editions, processes, up_to_date
 from d2l_book.console import say
 from d2l_book.processes import Interrupted
 from d2l_book.render import _render, _shown
@@ -136,7 +136,8 @@ def execute_books(
 
     The public execution step: ``build`` and ``serve`` call it before Sphinx,
     and so can any other builder (e.g. LaTeX), which then finds every page in
-    the cache.  Holds the build lock while it runs.  Raises :class:`Interrupted`
+    the cache.  Holds the build lock while it runs, and stops what a page's
+    code left running (:func:`processes.stopping_orphans`).  Raises :class:`Interrupted`
     on SIGINT or SIGTERM, after stopping every kernel.  ``preview`` (serve)
     only warns when the books differ: an author edits one book at a time.
     ``cached_only`` executes nothing and fails, naming them, if pages would
@@ -155,7 +156,7 @@ def execute_books(
             return False
     if pages is None:
         pages = sorted(p for book in books for p in (DOCS / book).glob("*.md"))
-    with build_lock():
+    with build_lock(), processes.stopping_orphans():
         sweep_temporary_folders()
         workers = os.cpu_count() or 1
         return execute.execute_missing(pages, workers, keep_going, cached_only)

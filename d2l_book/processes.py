@@ -111,6 +111,21 @@ def stop_process_groups(pids: list[int]) -> None:
 
     The caller is the only one that reaps these children.
     """
+    _stop_and_reap(pids, signal_children)
+
+
+def _signal_adopted(pids: Iterable[int], signum: int) -> None:
+    """Send ``signum`` to each adopted process and to its group, never to ours."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            group = os.getpgid(pid)
+            if group != os.getpgrp():
+                os.killpg(group, signum)
+            os.kill(pid, signum)
+
+
+def _stop_and_reap(pids: list[int], send: Callable[[Iterable[int], int], None]) -> None:
+    """Stop children with ``send(pids, signum)``: SIGTERM, STOP_GRACE s, SIGKILL; reap."""
     running = list(pids)
 
     def stopped() -> bool:
@@ -121,9 +136,50 @@ def stop_process_groups(pids: list[int]) -> None:
             running.remove(pid)
         return True
 
-    stop_gracefully(lambda signum: signal_children(running, signum), stopped)
+    stop_gracefully(lambda signum: send(running, signum), stopped)
     # The groups' other members get SIGKILL too, whether or not the child left.
-    signal_children(pids, signal.SIGKILL)
+    send(pids, signal.SIGKILL)
     for pid in running:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+_ADOPTION_ROUNDS = 10  # an adopted process's own children are adopted when it dies
+
+
+@contextlib.contextmanager
+def stopping_orphans() -> Iterator[None]:
+    """When the block ends, stop the processes its children left behind.
+
+    A cell's subprocess in a session of its own (``start_new_session``, a
+    daemon's double fork) is outside its kernel's process group: stopping
+    the group misses it, and when the kernel ends, init adopts it and it
+    outlives the build.  On Linux this process is a *child subreaper* for the
+    block (``PR_SET_CHILD_SUBREAPER``), so such orphans are adopted by it
+    instead; when the block ends, every child that was not there when it began
+    is stopped (SIGTERM, ``STOP_GRACE`` s, SIGKILL, to it and its group) and
+    reaped.  Elsewhere the block runs as it is.
+    """
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    import ctypes
+
+    import psutil
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    this = psutil.Process()
+    before = {child.pid for child in this.children()}
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    try:
+        yield
+    finally:
+        try:
+            for _ in range(_ADOPTION_ROUNDS):
+                adopted = [c.pid for c in this.children() if c.pid not in before]
+                if not adopted:
+                    break
+                _stop_and_reap(adopted, _signal_adopted)
+        finally:
+            libc.prctl(_PR_SET_CHILD_SUBREAPER, 0)

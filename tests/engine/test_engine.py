@@ -139,6 +139,38 @@ def test_a_cell_that_ignores_sigterm_does_not_hang_the_build(built: SmallBook) -
     assert_clean(book)  # the kernel and its `sleep` were killed
 
 
+# A subprocess in a session of its own, and a daemon's orphan (its shell
+# exits at once), both outside the kernel's process group.
+ESCAPES = {
+    "new session": "subprocess.Popen(['sleep', '600'], start_new_session=True)",
+    "orphan": "subprocess.run(['setsid', 'sh', '-c', 'sleep 600 &'], check=True)",
+}
+
+
+@pytest.mark.parametrize(
+    ("escape", "ending", "executor"),
+    [
+        ("new session", "page ends", "fork"),
+        ("orphan", "page ends", "fork"),
+        ("orphan", "kernel dies", "fork"),
+        ("new session", "kernel dies", "launch"),
+    ],
+)
+def test_a_subprocess_outside_the_kernels_group_is_stopped(
+    built: SmallBook, escape: str, ending: str, executor: str
+) -> None:
+    book = built  # only the pages it writes execute
+    cells = ["import subprocess\n" + ESCAPES[escape]]
+    if ending == "kernel dies":
+        cells.append("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    book.write("beta.md", page("Beta", *cells))
+    result = book.build(D2L_EXECUTOR=executor)
+    assert result.returncode == (0 if ending == "page ends" else 1), result.stderr
+    if ending == "kernel dies":
+        assert "docs/en/beta.md" in result.stderr
+    assert_clean(book)  # no `sleep` outlives the build
+
+
 def test_an_output_over_the_limit_fails_the_page(built: SmallBook) -> None:
     book = built  # only the pages it writes execute
     book.write("beta.md", page("Beta", "print('x' * 2_000_000)"))
