@@ -75,7 +75,7 @@ def build_lock() -> Iterator[None]:
 def _twin_problems(first: Path, second: Path, name: str) -> list[str]:
     """How page ``name`` of two books' folders differs: code cells, outline."""
     from d2l_book.sources.cells import parse_code_cells
-    from d2l_book.sources.twins import check_top_level_cells, structure_difference
+    from d2l_book.sources.twins import check_colon_blocks, structure_difference
 
     named = [
         (f"docs/{f.name}/{name}", (f / name).read_text(encoding="utf-8"))
@@ -84,7 +84,7 @@ def _twin_problems(first: Path, second: Path, name: str) -> list[str]:
     problems = []
     cells = [parse_code_cells(text, label) for label, text in named]
     for label, text in named:
-        check_top_level_cells(text, label)  # a PageError names the page
+        check_colon_blocks(text, label)  # a PageError names the page
     for number, (a, b) in enumerate(zip(*cells, strict=False), start=1):
         if (a.source, a.tags) != (b.source, b.tags):
             problems.append(

@@ -17,9 +17,9 @@ from d2l_book.sources.cells import PageError, closes_fence
 
 __all__ = [
     "Mark",
+    "check_colon_blocks",
     "front_matter",
     "front_matter_yaml",
-    "check_top_level_cells",
     "outline",
     "prose_lines",
     "structure",
@@ -80,15 +80,18 @@ def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]
             yield number, line
 
 
-def check_top_level_cells(text: str, where: str = "the page") -> None:
-    """Raise :class:`PageError` for the first code cell inside a ``:::`` block.
+def check_colon_blocks(text: str, where: str = "the page") -> None:
+    """Raise :class:`PageError` for a code cell inside a ``:::`` block, or a
+    block never closed.
 
     MyST-NB runs only the code cells at a page's top level. One inside a
     ``:::`` directive (most often a block left unclosed above it) gets only
     MyST-NB's warning "Found an unexpected `code-cell`", which does not say
-    which block holds it; this says which line opened it.  As in MyST, a
-    top-level block ends at the first bare line of at least as many colons as
-    opened it; what it holds (nested blocks, code blocks) is its own.
+    which block holds it; this says which line opened it.  A block never
+    closed silently takes the rest of the page into it; this names its line.
+    As in MyST, a top-level block ends at the first bare line of at least as
+    many colons as opened it; what it holds (nested blocks, code blocks) is
+    its own.
     """
     block: tuple[int, int] | None = None  # (colons, line) of the open block
     fence = None  # a code block's fence, in or out of the block
@@ -111,6 +114,11 @@ def check_top_level_cells(text: str, where: str = "the page") -> None:
             fence = opening.group(1)
         elif colons and block is None:
             block = (len(colons.group(1)), number)
+    if block:
+        raise PageError(
+            f"{where}:{block[1]}: this ::: block is never closed, so MyST puts the "
+            f"rest of the page inside it: close it with a line of {block[0]} colons"
+        )
 
 
 def outline(text: str, where: str = "the page") -> list[Mark]:

@@ -33,6 +33,10 @@ BROKEN = {
         GOOD.replace("```{code-cell}", ":::{note}\nA note.\n\n```{code-cell}", 1),
         "docs/en/alpha.md:15: this code cell is inside the ::: block opened on line 12",
     ),
+    "block never closed": (
+        GOOD + "\n:::{note}\nA note.\n\n## Summary\n",
+        "docs/en/alpha.md:16: this ::: block is never closed",
+    ),
     "bad tags": (
         GOOD.replace("ipython3\nprint(1)", "ipython3\n:tags: solution\nprint(1)"),
         "docs/en/alpha.md:12: tags must be a list like [a, b]",

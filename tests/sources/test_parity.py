@@ -6,7 +6,7 @@ import pytest
 
 from d2l_book.sources.cells import PageError, read_code_cells
 from d2l_book.sources.twins import (
-    check_top_level_cells,
+    check_colon_blocks,
     front_matter,
     front_matter_yaml,
     structure,
@@ -107,14 +107,22 @@ def test_the_front_matter_ends_at_its_closing_line() -> None:
 def test_a_code_cell_inside_a_colon_block_is_named() -> None:
     cell = "```{code-cell} ipython3\nx = 1\n```\n"
     closed = f"::::{{tab-set}}\n:::{{tab-item}} A\nText.\n:::\n::::\n\n{cell}"
-    check_top_level_cells(closed)  # the blocks closed: nothing to say
+    check_colon_blocks(closed)  # the blocks closed: nothing to say
     shown = f"````md\n:::{{note}}\n````\n\n{cell}"
-    check_top_level_cells(shown)  # a ::: shown in a code block opens nothing
+    check_colon_blocks(shown)  # a ::: shown in a code block opens nothing
     nested = f"::::{{tab-set}}\n:::{{tab-item}} A\nText.\n::::\n\n{cell}"
-    check_top_level_cells(nested)  # :::: closes the tab set, its item with it
+    check_colon_blocks(nested)  # :::: closes the tab set, its item with it
     reopened = f":::{{note}}\n:::{{tip}}\nx\n:::\n:::\n\n{cell}"
     with pytest.raises(PageError, match=r"^p\.md:7: .* opened on line 5,"):
-        check_top_level_cells(reopened, "p.md")  # the second ::: opens a block
+        check_colon_blocks(reopened, "p.md")  # the second ::: opens a block
     outer_open = f"::::{{tab-set}}\n:::{{tab-item}} A\nText.\n:::\n\n{cell}"
     with pytest.raises(PageError, match=r"^p\.md:6: .* opened on line 1,"):
-        check_top_level_cells(outer_open, "p.md")
+        check_colon_blocks(outer_open, "p.md")
+
+
+def test_a_colon_block_never_closed_is_named() -> None:
+    with pytest.raises(PageError, match=r"^p\.md:3: .* never closed.* 4 colons$"):
+        check_colon_blocks("# T\n\n::::{tab-set}\n:::{tab-item} A\n:::\n", "p.md")
+    with pytest.raises(PageError, match=r"^p\.md:5: .* never closed"):
+        check_colon_blocks("# T\n```\n:::\n```\n:::{note}\nx\n", "p.md")
+    check_colon_blocks("# T\n:::{note}\nA note.\n:::   \n")  # a bare line closes
