@@ -319,6 +319,17 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now, for one preview.
+
+    The system picks it (port 0), so previews started at once (by the tests'
+    workers, by the bench, by another checkout) never share a fixed port.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _first_build(book: str) -> None:
     """Execute and render ``book`` before serving it; a failure is only said."""
     with build_lock():

@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+from d2l_book.build import free_port
 
 PROSE_TARGET = 1.5
 CODE_OVERHEAD_TARGET = 3.0
@@ -41,12 +42,6 @@ def engine(
     would watch files the bench never edits).
     """
     return [py, "-m", "d2l_book", *args], {**env, "PYTHONPATH": str(repo)}, repo
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(

@@ -13,7 +13,6 @@ import atexit
 import functools
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,17 +49,6 @@ def page(title: str, *cells: str) -> str:
     body = [HEADER, f"# {title}\n", "Some prose. A formula, $x^2$.\n"]
     body += [f"```{{code-cell}} ipython3\n{cell}\n```\n" for cell in cells]
     return "\n".join(body)
-
-
-def free_port() -> int:
-    """A port of 127.0.0.1 that nothing listens on now, for one preview.
-
-    The system picks it (port 0), so previews started at once, by the workers
-    of ``pytest -n`` or by another checkout's tests, never share a fixed port.
-    """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @functools.cache

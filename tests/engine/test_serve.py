@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.engine.engine_book import SmallBook, built_book, free_port, page
+from d2l_book.build import free_port
+from tests.engine.engine_book import SmallBook, built_book, page
 from tests.site.test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 pytestmark = pytest.mark.browser
