@@ -43,11 +43,11 @@ from d2l_book.build import (
     _first_build,
     build_lock,
     execute_books,
-    port_is_free,
     raise_interrupted,
     run_stoppable,
 )
 from d2l_book.console import say
+from d2l_book.ports import port_is_free
 from d2l_book.render import sphinx_args
 from d2l_book.serve_app import first_error, make_app
 from d2l_book.settings import BOOKS, BUILD, DOCS, ROOT, serve_port

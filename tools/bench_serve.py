@@ -22,7 +22,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from d2l_book.build import free_port
+from d2l_book.ports import free_port
 
 PROSE_TARGET = 1.5
 CODE_OVERHEAD_TARGET = 3.0

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from d2l_book import settings
-from d2l_book.build import free_port
+from d2l_book.ports import free_port
 from tests.book import BOOKS
 from tests.engine.engine_book import SmallBook, cold_build_log, page
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from d2l_book.build import free_port
+from d2l_book.ports import free_port
 from tests.engine.engine_book import SmallBook, built_book, page
 from tests.site.test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
