@@ -108,8 +108,9 @@ def _frame(
     figure = ax.figure
     if not isinstance(figure, Figure):  # a subfigure: its root has the size
         figure = figure.figure
-    inches = figure.get_size_inches()
-    room = (box.width * inches[0] * 72, box.height * inches[1] * 72)
+    # Python floats: an overflow is inf (refused below), not NumPy's warning.
+    inches = [float(size) for size in figure.get_size_inches()]
+    room = (float(box.width) * inches[0] * 72, float(box.height) * inches[1] * 72)
     scale = min(room[0] / width, room[1] / height)
     if not all(0 < v < math.inf for v in (*room, scale)):  # figsize=(1e308, 2)
         raise ValueError(

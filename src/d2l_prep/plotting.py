@@ -91,13 +91,24 @@ def _check_legend(legend: object) -> None:
         )
 
 
-def _check_limits(name: str, limits: object) -> tuple[float, float] | None:
-    """Axis limits: None, or a pair of finite Python or NumPy real numbers."""
+def _check_limits(
+    name: str, limits: object, scale: object = "linear"
+) -> tuple[float, float] | None:
+    """Axis limits: None, or two different finite Python or NumPy real numbers
+    that the scale can show (Matplotlib would warn and change them)."""
     if limits is None:
         return None
     if not isinstance(limits, tuple | list) or len(limits) != 2:
         raise TypeError(f"{name} must be a pair (low, high) or None, got {limits!r}")
     low, high = (_check_real(f"{name}[{i}]", v) for i, v in enumerate(limits))
+    if low == high:
+        raise ValueError(f"{name} must be two different numbers, got {limits!r}")
+    if scale == "log" and min(low, high) <= 0:
+        raise ValueError(f"{name} must be positive on a log scale, got {limits!r}")
+    if scale == "logit" and not 0 < min(low, high) <= max(low, high) < 1:
+        raise ValueError(
+            f"{name} must lie between 0 and 1 on a logit scale, got {limits!r}"
+        )
     return low, high
 
 
@@ -132,7 +143,9 @@ def set_axes(
         If ``axes`` is not a Matplotlib ``Axes``, ``legend`` is a string or
         a limit is not a pair of real numbers.
     ValueError
-        If a scale is not one that Matplotlib knows or a limit is not finite.
+        If a scale is not one that Matplotlib knows, a limit is not finite
+        (or not positive on a log scale, or outside (0, 1) on a logit scale)
+        or both limits are the same.
     """
     if not isinstance(axes, Axes):
         raise TypeError(
@@ -142,7 +155,8 @@ def set_axes(
     _check_scale("xscale", xscale)
     _check_scale("yscale", yscale)
     _check_legend(legend)
-    xlim, ylim = _check_limits("xlim", xlim), _check_limits("ylim", ylim)
+    xlim = _check_limits("xlim", xlim, xscale)
+    ylim = _check_limits("ylim", ylim, yscale)
     axes.set_xlabel(xlabel if xlabel is not None else "")
     axes.set_ylabel(ylabel if ylabel is not None else "")
     axes.set_xscale(xscale)
@@ -342,11 +356,11 @@ def plot(
     ValueError
         If an ``X`` curve and its ``Y`` curve differ in length, ``X`` and
         ``Y`` hold different numbers of curves (other than one ``X``), a
-        curve is empty, a scale is unknown, a limit is not finite or
-        ``figsize`` is not positive.
+        curve is empty, a scale is unknown, limits are not two finite
+        numbers its scale can show or ``figsize`` is not positive.
     """
     _check_plot_options(fmts, axes, xscale, yscale, legend)
-    _check_limits("xlim", xlim), _check_limits("ylim", ylim)
+    _check_limits("xlim", xlim, xscale), _check_limits("ylim", ylim, yscale)
     xs, ys = _paired_curves(X, Y)
     set_figsize(figsize)
     if axes is None:
