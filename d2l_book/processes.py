@@ -4,7 +4,9 @@ One preamble for every child forked by the engine (a Sphinx render, a preview
 rebuild): its own process group, a signal when its parent dies, its own
 signal handlers.  One graceful stop for every child, forked or launched,
 waited on in a thread or an event loop: SIGTERM, a wait of at most
-``STOP_GRACE`` seconds (``settings.py``), then SIGKILL.
+``STOP_GRACE`` seconds (``settings.py``), then SIGKILL.  And, around the
+execution step, the orphans a cell's processes leave are adopted and stopped
+(:func:`stopping_orphans`).
 """
 
 from __future__ import annotations
@@ -111,21 +113,17 @@ def stop_process_groups(pids: list[int]) -> None:
 
     The caller is the only one that reaps these children.
     """
-    _stop_and_reap(pids, signal_children)
+    running = _stop(pids, signal_children, STOP_GRACE)
+    # The groups' other members get SIGKILL too, whether or not the child left.
+    signal_children(pids, signal.SIGKILL)
+    _reap(running)
 
 
-def _signal_adopted(pids: Iterable[int], signum: int) -> None:
-    """Send ``signum`` to each adopted process and to its group, never to ours."""
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            group = os.getpgid(pid)
-            if group != os.getpgrp():
-                os.killpg(group, signum)
-            os.kill(pid, signum)
-
-
-def _stop_and_reap(pids: list[int], send: Callable[[Iterable[int], int], None]) -> None:
-    """Stop children with ``send(pids, signum)``: SIGTERM, STOP_GRACE s, SIGKILL; reap."""
+def _stop(
+    pids: list[int], send: Callable[[Iterable[int], int], None], grace: float
+) -> list[int]:
+    """SIGTERM with ``send(pids, signum)``, up to ``grace`` s, SIGKILL to those
+    left; the children not reaped yet."""
     running = list(pids)
 
     def stopped() -> bool:
@@ -136,15 +134,34 @@ def _stop_and_reap(pids: list[int], send: Callable[[Iterable[int], int], None]) 
             running.remove(pid)
         return True
 
-    stop_gracefully(lambda signum: send(running, signum), stopped)
-    # The groups' other members get SIGKILL too, whether or not the child left.
-    send(pids, signal.SIGKILL)
-    for pid in running:
+    stop_gracefully(lambda signum: send(running, signum), stopped, grace)
+    return running
+
+
+def _reap(pids: Iterable[int]) -> None:
+    for pid in pids:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
 
 
-_PR_SET_CHILD_SUBREAPER = 36
+def _other_group(pid: int) -> bool:
+    """True if child ``pid`` is in a process group other than this process's."""
+    try:
+        return os.getpgid(pid) != os.getpgrp()
+    except ProcessLookupError:
+        return False
+
+
+def _signal_groups(pids: Iterable[int], signum: int) -> None:
+    """Send ``signum`` to each adopted process's group (never this process's)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            group = os.getpgid(pid)
+            if group != os.getpgrp():
+                os.killpg(group, signum)
+
+
+_PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37
 _ADOPTION_ROUNDS = 10  # an adopted process's own children are adopted when it dies
 
 
@@ -154,12 +171,14 @@ def stopping_orphans() -> Iterator[None]:
 
     A cell's subprocess in a session of its own (``start_new_session``, a
     daemon's double fork) is outside its kernel's process group: stopping
-    the group misses it, and when the kernel ends, init adopts it and it
-    outlives the build.  On Linux this process is a *child subreaper* for the
-    block (``PR_SET_CHILD_SUBREAPER``), so such orphans are adopted by it
-    instead; when the block ends, every child that was not there when it began
-    is stopped (SIGTERM, ``STOP_GRACE`` s, SIGKILL, to it and its group) and
-    reaped.  Elsewhere the block runs as it is.
+    the group misses it, and once its parent has exited, init adopts it and
+    it outlives the build.  On Linux this process is a *child subreaper* for
+    the block (``PR_SET_CHILD_SUBREAPER``), so such orphans are adopted by it
+    instead.  When the block ends, every child that was not there when it
+    began and is not in this process's group is stopped (SIGTERM to its
+    group, ``STOP_GRACE`` s, SIGKILL; at once after :class:`Interrupted`, as a
+    supervisor may kill this process soon) and reaped.  Until then, an
+    adopted process that exits stays a zombie.  Elsewhere the block just runs.
     """
     if not sys.platform.startswith("linux"):
         yield
@@ -169,17 +188,27 @@ def stopping_orphans() -> Iterator[None]:
     import psutil
 
     libc = ctypes.CDLL(None, use_errno=True)
+    was = ctypes.c_int()
+    libc.prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(was))
     this = psutil.Process()
     before = {child.pid for child in this.children()}
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    grace = STOP_GRACE
     try:
         yield
+    except Interrupted:
+        grace = 0.0
+        raise
     finally:
         try:
             for _ in range(_ADOPTION_ROUNDS):
-                adopted = [c.pid for c in this.children() if c.pid not in before]
+                adopted = [
+                    child.pid
+                    for child in this.children()
+                    if child.pid not in before and _other_group(child.pid)
+                ]
                 if not adopted:
                     break
-                _stop_and_reap(adopted, _signal_adopted)
+                _reap(_stop(adopted, _signal_groups, grace))
         finally:
-            libc.prctl(_PR_SET_CHILD_SUBREAPER, 0)
+            libc.prctl(_PR_SET_CHILD_SUBREAPER, was.value)
