@@ -31,6 +31,7 @@ _COLON_FENCE = re.compile(r"^ {0,3}(:{3,})(.*)$")
 _CLOSING = re.compile(r"^(?:-{3,}|\.{3})[ \t]*$", re.MULTILINE)  # as MyST reads it
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 _LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
+_COMMENT = re.compile(r"^ {0,3}<!--")  # an HTML comment: MyST's HTML block to -->
 
 
 @dataclass(frozen=True)
@@ -66,16 +67,28 @@ def front_matter_yaml(text: str, where: str = "the page") -> str:
     return block[4 : block.rstrip().rfind("\n") + 1] if block else ""
 
 
+def _opens_comment(line: str) -> bool:
+    """True if ``line`` starts an HTML comment that goes on past it."""
+    start = _COMMENT.match(line)
+    return start is not None and "-->" not in line[start.end() :]
+
+
 def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]:
-    """(line number, line) of the page outside its front matter and fenced blocks."""
+    """(line number, line) of the page outside its front matter, fenced blocks
+    and HTML comments."""
     fence = None
+    comment = False
     skipped = front_matter(text, where).count("\n")
     for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
         if fence is not None:
             if closes_fence(line, fence):
                 fence = None
+        elif comment:
+            comment = "-->" not in line
         elif opening := _FENCE.match(line):
             fence = opening.group(1)
+        elif _COMMENT.match(line):
+            comment = _opens_comment(line)
         else:
             yield number, line
 
@@ -89,21 +102,27 @@ def check_colon_blocks(text: str, where: str = "the page") -> None:
     MyST-NB's warning "Found an unexpected `code-cell`", which does not say
     which block holds it; this says which line opened it.  A block never
     closed silently takes the rest of the page into it; this names its line.
-    As in MyST, a top-level block ends at the first bare line of at least as
-    many colons as opened it; what it holds (nested blocks, code blocks) is
-    its own.
+    As in MyST, a top-level block (opened at the line's start, not in a list
+    item, a code block or an HTML comment) ends at the first bare line of at
+    least as many colons as opened it; what it holds (nested blocks, code
+    blocks) is its own.
     """
     block: tuple[int, int] | None = None  # (colons, line) of the open block
     fence = None  # a code block's fence, in or out of the block
+    comment = False  # in an HTML comment (out of any block)
     skipped = front_matter(text, where).count("\n")
     for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
         colons = _COLON_FENCE.match(line)
-        if block and colons and not colons.group(2).strip():
+        if block and colons and not colons.group(2).strip(" \t"):
             if len(colons.group(1)) >= block[0]:
                 block, fence = None, None
         elif fence is not None:
             if closes_fence(line, fence):
                 fence = None
+        elif comment:
+            comment = "-->" not in line
+        elif block is None and _COMMENT.match(line):
+            comment = _opens_comment(line)
         elif opening := _FENCE.match(line):
             if block and line.lstrip("`~").startswith("{code-cell}"):
                 raise PageError(
@@ -112,12 +131,13 @@ def check_colon_blocks(text: str, where: str = "the page") -> None:
                     "cells outside such blocks: close the block before it"
                 )
             fence = opening.group(1)
-        elif colons and block is None:
+        elif colons and block is None and line.startswith(":"):
             block = (len(colons.group(1)), number)
     if block:
         raise PageError(
-            f"{where}:{block[1]}: this ::: block is never closed, so MyST puts the "
-            f"rest of the page inside it: close it with a line of {block[0]} colons"
+            f"{where}:{block[1]}: this ::: block is never closed, so MyST puts "
+            "the rest of the page inside it: close it with a line of "
+            f"{block[0]} or more colons"
         )
 
 

@@ -121,8 +121,15 @@ def test_a_code_cell_inside_a_colon_block_is_named() -> None:
 
 
 def test_a_colon_block_never_closed_is_named() -> None:
-    with pytest.raises(PageError, match=r"^p\.md:3: .* never closed.* 4 colons$"):
+    with pytest.raises(
+        PageError, match=r"^p\.md:3: .* never closed.* 4 or more colons$"
+    ):
         check_colon_blocks("# T\n\n::::{tab-set}\n:::{tab-item} A\n:::\n", "p.md")
     with pytest.raises(PageError, match=r"^p\.md:5: .* never closed"):
         check_colon_blocks("# T\n```\n:::\n```\n:::{note}\nx\n", "p.md")
     check_colon_blocks("# T\n:::{note}\nA note.\n:::   \n")  # a bare line closes
+    # Neither an HTML comment nor a list item holds a top-level block.
+    check_colon_blocks("<!--\n:::{note}\nDraft\n-->\n\n- item\n\n  :::{note}\n  x\n")
+    with pytest.raises(PageError, match=r"^p\.md:2: .* never closed"):
+        check_colon_blocks("<!-- a -->\n:::{note}\nx\n", "p.md")  # comment ended
+    check_colon_blocks(":::{note}\n<!--\n:::\n-->\n")  # a block's ::: ends it
