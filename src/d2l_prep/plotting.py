@@ -76,7 +76,10 @@ def _figsize_pair(figsize: object) -> tuple[float, float]:
 
 
 def _check_scale(name: str, scale: object) -> None:
-    known = matplotlib.scale.get_scale_names()
+    # Not "function" or "functionlog": they need functions of their own.
+    known = [
+        n for n in matplotlib.scale.get_scale_names() if not n.startswith("function")
+    ]
     # A str first: `in` would compare an array element by element.
     if not isinstance(scale, str) or scale not in known:
         raise ValueError(f"{name} must be one of {known}, got {scale!r}")
@@ -92,10 +95,10 @@ def _check_legend(legend: object) -> None:
 
 
 def _check_limits(
-    name: str, limits: object, scale: object = "linear"
+    name: str, limits: object, scale: object
 ) -> tuple[float, float] | None:
     """Axis limits: None, or two different finite Python or NumPy real numbers
-    that the scale can show (Matplotlib would warn and change them)."""
+    the scale can show (Matplotlib would warn and pick limits of its own)."""
     if limits is None:
         return None
     if not isinstance(limits, tuple | list) or len(limits) != 2:
@@ -105,10 +108,8 @@ def _check_limits(
         raise ValueError(f"{name} must be two different numbers, got {limits!r}")
     if scale == "log" and min(low, high) <= 0:
         raise ValueError(f"{name} must be positive on a log scale, got {limits!r}")
-    if scale == "logit" and not 0 < min(low, high) <= max(low, high) < 1:
-        raise ValueError(
-            f"{name} must lie between 0 and 1 on a logit scale, got {limits!r}"
-        )
+    if scale == "logit" and not 0 <= min(low, high) <= max(low, high) <= 1:
+        raise ValueError(f"{name} must lie in [0, 1] on a logit scale, got {limits!r}")
     return low, high
 
 
@@ -144,7 +145,7 @@ def set_axes(
         a limit is not a pair of real numbers.
     ValueError
         If a scale is not one that Matplotlib knows, a limit is not finite
-        (or not positive on a log scale, or outside (0, 1) on a logit scale)
+        (or not positive on a log scale, or outside [0, 1] on a logit scale)
         or both limits are the same.
     """
     if not isinstance(axes, Axes):

@@ -348,6 +348,8 @@ def test_nothing_is_drawn_when_the_arguments_are_wrong() -> None:
         plot(X3, Y3, yscale="bad", axes=axes)
     with pytest.raises(ValueError, match=r"^xlim must be positive on a log scale"):
         plot(X3, Y3, xlim=(0, 3), xscale="log", axes=axes)
+    with pytest.raises(ValueError, match=r"^yscale must be one of .*, got 'function'"):
+        plot(X3, Y3, yscale="function", axes=axes)  # it needs functions of its own
     assert_curves(axes, [([0, 1], [0, 1])])
 
 
@@ -356,8 +358,9 @@ def test_limits_the_axis_cannot_show_are_refused() -> None:
     axes = plt.figure().add_subplot()
     with pytest.raises(ValueError, match=r"^ylim must be positive .* got \(-1, 10\)"):
         set_axes(axes, None, None, None, (-1, 10), "linear", "log", None)
-    with pytest.raises(ValueError, match=r"^xlim must lie between 0 and 1 on a logit"):
-        set_axes(axes, None, None, (0.5, 1), None, "logit", "linear", None)
+    with pytest.raises(ValueError, match=r"^xlim must lie in \[0, 1\] on a logit"):
+        set_axes(axes, None, None, (0.5, 2), None, "logit", "linear", None)
+    set_axes(axes, None, None, (0, 1), None, "logit", "linear", None)  # clamped
     with pytest.raises(ValueError, match=r"^xlim must be two different numbers"):
         set_axes(axes, None, None, (2, 2), None, "linear", "linear", None)
     set_axes(axes, None, None, (0.9, 0.1), (0.1, 10), "logit", "log", None)
