@@ -307,9 +307,15 @@ def prune_caches() -> None:
 
 
 def _first_build(book: str) -> None:
-    """Execute and render ``book`` before serving it; a failure is only said."""
+    """Execute and render ``book`` before serving it; a failure is only said,
+    a page that cannot be read too."""
     with build_lock():
-        if not execute_books((book,), preview=True):
+        try:
+            executed = execute_books((book,), preview=True)
+        except PageError as error:
+            say(f"ERROR: {error}", problem=True)
+            executed = False
+        if not executed:
             say("fix the failing page and save: the preview rebuilds", problem=True)
             return
         write_landing_page()

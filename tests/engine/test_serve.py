@@ -171,13 +171,28 @@ def test_stopping_the_preview_mid_rebuild_stops_the_rebuild(preview: Preview) ->
     assert preview.book.leftover_processes() == []
 
 
-def test_a_failing_page_does_not_end_the_preview(tmp_path: Path) -> None:
+# A page whose code fails, and one the build cannot read.
+BROKEN_PAGES = {
+    "failing cell": (
+        page("Beta", "raise ValueError('not yet')"),
+        "ValueError: not yet",
+    ),
+    "unreadable": (
+        page("Beta", "x = 1") + "\n:::{note}\nA note.\n",
+        "ERROR: docs/en/beta.md:16: this ::: block is never closed",
+    ),
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_PAGES)
+def test_a_failing_page_does_not_end_the_preview(tmp_path: Path, broken: str) -> None:
     """The first build fails; the preview serves on, and a fix is rebuilt."""
     book = SmallBook(tmp_path)
-    book.write("beta.md", page("Beta", "raise ValueError('not yet')"))
+    text, said = BROKEN_PAGES[broken]
+    book.write("beta.md", text)
     running = Preview(book)
     try:
-        assert "ValueError: not yet" in running.output()
+        assert said in running.output()
         book.write("beta.md", page("Beta", "x = 21", "print('beta', 2 * x)"))
         html = book.build_dir / "html" / "en" / "beta.html"
         running.wait_until(
