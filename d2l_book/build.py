@@ -306,16 +306,20 @@ def prune_caches() -> None:
         )
 
 
+def execute_for_preview(book: str) -> bool:
+    """:func:`execute_books` for the live preview, where a page that cannot be
+    read is said in one line (``ERROR: page:line: ...``), not raised."""
+    try:
+        return execute_books((book,), preview=True)
+    except PageError as error:
+        say(f"ERROR: {error}", problem=True)
+        return False
+
+
 def _first_build(book: str) -> None:
-    """Execute and render ``book`` before serving it; a failure is only said,
-    a page that cannot be read too."""
+    """Execute and render ``book`` before serving it; a failure is only said."""
     with build_lock():
-        try:
-            executed = execute_books((book,), preview=True)
-        except PageError as error:
-            say(f"ERROR: {error}", problem=True)
-            executed = False
-        if not executed:
+        if not execute_for_preview(book):
             say("fix the failing page and save: the preview rebuilds", problem=True)
             return
         write_landing_page()

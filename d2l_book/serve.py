@@ -42,7 +42,7 @@ from d2l_book.build import (
     _LOCKS,
     _first_build,
     build_lock,
-    execute_books,
+    execute_for_preview,
     raise_interrupted,
     run_stoppable,
 )
@@ -346,7 +346,7 @@ def _rebuild(book: str) -> int:
 
     _LOCKS.clear()  # the serving process's lock object: filelock wants a new one
     with build_lock():
-        if not execute_books((book,), preview=True):
+        if not execute_for_preview(book):
             return 1
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_DFL)
