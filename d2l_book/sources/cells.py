@@ -17,11 +17,19 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CodeCell", "PageError", "read_code_cells", "parse_code_cells"]
+__all__ = [
+    "CodeCell",
+    "PageError",
+    "check_line_breaks",
+    "page_lines",
+    "read_code_cells",
+    "parse_code_cells",
+]
 
 
 class PageError(ValueError):
@@ -29,6 +37,48 @@ class PageError(ValueError):
 
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\{code-cell\}(?P<lang>.*)$")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def page_lines(text: str) -> list[str]:
+    """A page's lines as Markdown and an editor count them.
+
+    Split at ``\\n``, ``\\r\\n`` and ``\\r`` only: ``str.splitlines`` also
+    splits at U+2028, form feeds and other characters that may sit in a code
+    line's string literal, and would cut that line in two.
+    """
+    lines = _NEWLINE.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+# What str.splitlines breaks lines at, besides \n and \r: MyST-NB's reader
+# splits the page with it, where Markdown's line numbers do not count them.
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def check_line_breaks(text: str, where: str = "the page") -> None:
+    """Raise :class:`PageError` at the first character MyST-NB takes for a line
+    break and Markdown does not (U+2028, a form feed, ...).
+
+    MyST-NB cuts a page into cells by Markdown's line numbers, then picks the
+    lines out of ``str.splitlines``: past such a character the two disagree,
+    and a cell gets the wrong lines (in a string literal: a SyntaxError).
+    """
+    found = _OTHER_BREAKS.search(text)
+    if found is None:
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    code = f"U+{ord(found.group()):04X}"
+    name = unicodedata.name(found.group(), "")
+    raise PageError(
+        f"{where}:{line}: {code} {name}".rstrip()
+        + " is a line break to MyST-NB but not to Markdown, so the page would be "
+        f"misread: remove it (in code, write it as \\u{ord(found.group()):04x})"
+    )
+
+
 _OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 
 
@@ -102,7 +152,7 @@ def parse_code_cells(text: str, name: str = "<page>") -> list[CodeCell]:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
-    lines = text.splitlines()
+    lines = page_lines(text)
     cells: list[CodeCell] = []
     i = 0
     while i < len(lines):

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from d2l_book.sources.cells import PageError, closes_fence
+from d2l_book.sources.cells import PageError, closes_fence, page_lines
 
 __all__ = [
     "Mark",
@@ -79,7 +79,7 @@ def prose_lines(text: str, where: str = "the page") -> Iterator[tuple[int, str]]
     fence = None
     comment = False
     skipped = front_matter(text, where).count("\n")
-    for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
+    for number, line in enumerate(page_lines(text)[skipped:], start=skipped + 1):
         if fence is not None:
             if closes_fence(line, fence):
                 fence = None
@@ -111,7 +111,7 @@ def check_colon_blocks(text: str, where: str = "the page") -> None:
     fence = None  # a code block's fence, in or out of the block
     comment = False  # in an HTML comment (out of any block)
     skipped = front_matter(text, where).count("\n")
-    for number, line in enumerate(text.splitlines()[skipped:], start=skipped + 1):
+    for number, line in enumerate(page_lines(text)[skipped:], start=skipped + 1):
         colons = _COLON_FENCE.match(line)
         if block and colons and not colons.group(2).strip(" \t"):
             if len(colons.group(1)) >= block[0]:

@@ -37,6 +37,10 @@ BROKEN = {
         GOOD + "\n:::{note}\nA note.\n\n## Summary\n",
         "docs/en/alpha.md:16: this ::: block is never closed",
     ),
+    "line separator": (
+        GOOD.replace("print(1)", 'print("a\u2028b")'),
+        "docs/en/alpha.md:13: U+2028 LINE SEPARATOR is a line break to MyST-NB",
+    ),
     "bad tags": (
         GOOD.replace("ipython3\nprint(1)", "ipython3\n:tags: solution\nprint(1)"),
         "docs/en/alpha.md:12: tags must be a list like [a, b]",
