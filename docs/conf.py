@@ -65,6 +65,7 @@ extensions = [
     "d2l_book.sphinxext.hosted_site",
     "d2l_book.sphinxext.csp",
     "d2l_book.sphinxext.compiled_templates",
+    "d2l_book.sphinxext.plain_tokens",
     "d2l_book.sphinxext.search_index",
     "d2l_book.sphinxext.reread",
     "d2l_book.sphinxext.ui_locale",
