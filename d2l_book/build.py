@@ -80,12 +80,11 @@ def _twin_problems(first: Path, second: Path, name: str) -> list[str]:
         (f"docs/{f.name}/{name}", (f / name).read_text(encoding="utf-8"))
         for f in (first, second)
     ]
-    for label, text in named:
-        check_line_breaks(text, label)  # a PageError names the page
+    for label, text in named:  # a PageError names the page
+        check_line_breaks(text, label)
+        check_colon_blocks(text, label)
     problems = []
     cells = [parse_code_cells(text, label) for label, text in named]
-    for label, text in named:
-        check_colon_blocks(text, label)  # a PageError names the page
     for number, (a, b) in enumerate(zip(*cells, strict=False), start=1):
         if (a.source, a.tags) != (b.source, b.tags):
             problems.append(
