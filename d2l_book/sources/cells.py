@@ -69,7 +69,7 @@ def check_line_breaks(text: str, where: str = "the page") -> None:
     found = _OTHER_BREAKS.search(text)
     if found is None:
         return
-    line = text.count("\n", 0, found.start()) + 1
+    line = len(_NEWLINE.findall(text, 0, found.start())) + 1  # as page_lines
     code = f"U+{ord(found.group()):04X}"
     name = unicodedata.name(found.group(), "")
     raise PageError(

@@ -37,7 +37,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from d2l_book.settings import BUILD, repo_url
-from d2l_book.sources.cells import PageError
+from d2l_book.sources.cells import PageError, check_line_breaks
 from d2l_book.sphinxext.hosted_site import site_url
 
 logger = logging.getLogger(__name__)
@@ -92,8 +92,11 @@ def read_page(source: Path, text: str, extensions: set[str]) -> Any:
     """The notebook MyST-NB builds from a page's text (same cells and metadata).
 
     A front matter that is not YAML raises :class:`cells.PageError` naming the
-    page and the line, instead of MyST-NB's chained tracebacks.
+    page and the line, instead of MyST-NB's chained tracebacks; so does a
+    character MyST-NB's reader would take for a line break
+    (:func:`cells.check_line_breaks`), instead of a misread page.
     """
+    check_line_breaks(text, _shown(source))
     from myst_nb.core.read import (  # noqa: PLC0415
         MystMetadataParsingError,
         read_myst_markdown_notebook,

@@ -7,6 +7,7 @@ which page, which line and what is wrong, and exit non-zero.
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,12 @@ def test_the_save_tool_names_the_broken_page(
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "alpha.md:13" in result.stderr, result.stderr
+
+
+def test_no_page_reaches_myst_nb_with_a_break_it_misreads() -> None:
+    # Any page the engine reads for execution, with a twin or without.
+    from d2l_book.sources.cells import PageError
+    from d2l_book.sphinxext.notebooks import read_page
+
+    with pytest.raises(PageError, match=r"^docs/en/x\.md:2: U\+2028 LINE SEPARATOR"):
+        read_page(Path("docs/en/x.md"), "# T\nText\u2028more.\n", set())
