@@ -66,6 +66,8 @@ _LOCATION = re.compile(r"(?:\S*/)?(?P<where>docs/[^\s:]+\.md(?::\d+)?)")
 _ERROR = re.compile(
     r"(?P<line>(?:WARNING|ERROR|CRITICAL): .*|[A-Za-z_][\w.]*(?:Error|Exception|Interrupt)\b.*)"
 )
+# The engine's own order: "ERROR: docs/en/page.md:12: what is wrong".
+_LEVEL = re.compile(r"(?:WARNING|ERROR|CRITICAL): ")
 
 
 def first_error(output: str, fallback: str) -> dict[str, str]:
@@ -79,7 +81,9 @@ def first_error(output: str, fallback: str) -> dict[str, str]:
         located = _LOCATION.search(line)
         if located and not where:
             where = located["where"]
-            line = line[located.end() :]
+            level, line = line[: located.start()], line[located.end() :]
+            if _LEVEL.fullmatch(level) and not message:
+                message = level + line.removeprefix(":").strip()
         error = _ERROR.search(line)
         if error and not message:
             message = error["line"]
