@@ -19,7 +19,7 @@ STYLES = (get_style_by_name("a11y-light"), get_style_by_name("native"))
 def test_only_types_both_styles_draw_as_text_are_plain() -> None:
     plain = plain_types(*STYLES)
     assert {Token.Name, Token.Punctuation} <= plain
-    # Coloured in one style or both, or found by sphinx-copybutton.
+    # Coloured in one style or both, or styled by furo (a prompt).
     for kept in (Token.Operator, Token.Keyword, Token.Text.Whitespace):
         assert kept not in plain
     assert not any(t in Token.Generic for t in plain)
