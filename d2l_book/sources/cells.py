@@ -37,6 +37,7 @@ class PageError(ValueError):
 
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\{code-cell\}(?P<lang>.*)$")
+_OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -77,9 +78,6 @@ def check_line_breaks(text: str, where: str = "the page") -> None:
         + " is a line break to MyST-NB but not to Markdown, so the page would be "
         f"misread: remove it (in code, write it as \\u{ord(found.group()):04x})"
     )
-
-
-_OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 
 
 @dataclass(frozen=True)

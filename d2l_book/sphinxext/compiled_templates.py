@@ -22,7 +22,6 @@ FOLDER = "jinja-bytecode"
 def _keep_compiled_templates(app: Sphinx) -> None:
     import jinja2
     import sphinx
-    from jinja2 import FileSystemBytecodeCache
 
     templates = getattr(app.builder, "templates", None)
     environment = getattr(templates, "environment", None)
@@ -32,7 +31,7 @@ def _keep_compiled_templates(app: Sphinx) -> None:
     versions = f"jinja2-{jinja2.__version__}-sphinx-{sphinx.__version__}"
     folder = Path(app.doctreedir) / FOLDER / versions
     folder.mkdir(parents=True, exist_ok=True)
-    environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
+    environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
