@@ -98,3 +98,56 @@ def test_no_page_reaches_myst_nb_with_a_break_it_misreads() -> None:
 
     with pytest.raises(PageError, match=r"^docs/en/x\.md:2: U\+2028 LINE SEPARATOR"):
         read_page(Path("docs/en/x.md"), "# T\nText\u2028more.\n", set())
+
+
+@pytest.mark.parametrize(
+    ("broken", "books", "raised"),
+    [
+        ("zh", ("en",), False),  # the preview of en, the author editing zh
+        ("en", ("zh",), False),
+        ("zh", ("en", "zh"), True),  # a build of both books
+        ("en", ("en",), True),
+    ],
+)
+def test_only_the_books_read_stop_at_an_unreadable_page(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    broken: str,
+    books: tuple[str, ...],
+    raised: bool,
+) -> None:
+    from d2l_book import build
+    from d2l_book.sources.cells import PageError
+
+    text, said = BROKEN["block never closed"]
+    for book in ("en", "zh"):
+        (tmp_path / book).mkdir()
+        (tmp_path / book / "alpha.md").write_text(
+            text if book == broken else GOOD, encoding="utf-8"
+        )
+    monkeypatch.setattr(build, "DOCS", tmp_path)
+    said = said.replace("docs/en/", f"docs/{broken}/")
+    if raised:
+        with pytest.raises(PageError, match=f"^{said}"):
+            build.check_books(books)
+    else:
+        (problem,) = build.check_books(books)
+        assert problem.startswith(said), problem
+        assert problem.endswith("(not compared with its twin)"), problem
+
+
+def test_a_page_of_the_book_read_raises_though_its_twin_is_unreadable_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from d2l_book import build
+    from d2l_book.sources.cells import PageError
+
+    for book, (text, _) in {
+        "en": BROKEN["block never closed"],  # found by the first check...
+        "zh": BROKEN["bad tags"],  # ...this one by the second
+    }.items():
+        (tmp_path / book).mkdir()
+        (tmp_path / book / "alpha.md").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(build, "DOCS", tmp_path)
+    with pytest.raises(PageError, match=r"^docs/zh/alpha\.md:12: tags must be a list"):
+        build.check_books(("zh",))
