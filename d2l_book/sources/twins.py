@@ -2,9 +2,10 @@
 
 A page of the English book and its Chinese twin have the same section
 structure (heading levels, in order) and the same ``(label)=`` targets, so
-that a reference resolves alike in both books. The build checks it
-(``d2l_book.build.check_books``) and so does ``tests/test_parity.py``; both
-read pages with :func:`outline`.
+that a reference resolves alike in both books, and byte-identical code
+cells (each page runs once for both books). The build checks both before it
+executes anything (:func:`check_books`), and so does
+``tests/sources/test_parity.py``; both read pages with :func:`outline`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from d2l_book.sources.cells import PageError, closes_fence, page_lines
+from d2l_book.settings import BOOKS
+from d2l_book.sources.cells import PageError, closes_fence, page_lines, parse_code_cells
 
 __all__ = [
     "Mark",
+    "check_books",
     "check_colon_blocks",
     "front_matter",
     "front_matter_yaml",
@@ -189,3 +193,79 @@ def structure_difference(first: tuple[str, str], second: tuple[str, str]) -> str
                     f"twin pages must have the same {what}"
                 )
     return ""
+
+
+def _twin_problems(
+    first: Path, second: Path, name: str, books: tuple[str, ...] = tuple(BOOKS)
+) -> list[str]:
+    """How page ``name`` of two books' folders differs: code cells, outline.
+
+    A page that cannot be read raises :class:`PageError` if its book is among
+    ``books``; one of another book (the live preview shows one book, and the
+    author may be halfway through an edit of the other) is a problem, and the
+    twins are not compared.
+    """
+    named = [
+        (f"docs/{f.name}/{name}", (f / name).read_text(encoding="utf-8"))
+        for f in (first, second)
+    ]
+    try:
+        return _compare_twins(named, books)
+    except PageError as error:
+        if any(str(error).startswith(f"docs/{book}/") for book in books):
+            raise
+        return [f"{error} (not compared with its twin)"]
+
+
+def _compare_twins(named: list[tuple[str, str]], books: tuple[str, ...]) -> list[str]:
+    """:func:`_twin_problems` of two readable pages; the pages of ``books`` are
+    read first, so that theirs is the error raised when both are unreadable."""
+
+    def read_last(item: tuple[str, str]) -> bool:
+        return item[0].split("/")[1] not in books
+
+    cells = {}
+    for label, text in sorted(named, key=read_last):
+        check_colon_blocks(text, label)  # a PageError names the page
+        cells[label] = parse_code_cells(text, label)
+    (a_label, a_cells), (b_label, b_cells) = [(n, cells[n]) for n, _ in named]
+    problems = []
+    for number, (a, b) in enumerate(zip(a_cells, b_cells, strict=False), start=1):
+        if (a.source, a.tags) != (b.source, b.tags):
+            problems.append(
+                f"{a_label}:{a.line} and {b_label}:{b.line}: "
+                f"code cell {number} differs between the books"
+            )
+            break
+    else:
+        if len(a_cells) != len(b_cells):
+            problems.append(
+                f"{a_label} has {len(a_cells)} code cells, {b_label} has {len(b_cells)}"
+            )
+    if difference := structure_difference(*named):
+        problems.append(difference)
+    return problems
+
+
+def check_books(docs: Path, books: tuple[str, ...] = tuple(BOOKS)) -> list[str]:
+    """Problems that make the books in ``docs`` (``docs/en``, ``docs/zh``) differ.
+
+    A page with no twin in the other book, a code cell that differs, or an
+    outline that differs (headings or ``(label)=`` targets, see
+    above); each names the page and the first difference.
+    A page of ``books`` that cannot be read raises :class:`PageError`; its twin
+    in a book not among ``books`` is only a problem (:func:`_twin_problems`).
+    """
+    folders = [docs / book for book in BOOKS if (docs / book).is_dir()]
+    if len(folders) < 2 or not set(books) & set(BOOKS):
+        return []
+    problems = []
+    names = [sorted(p.name for p in folder.glob("*.md")) for folder in folders]
+    first, *others = folders
+    for folder, pages in zip(others, names[1:], strict=True):
+        for name in sorted(set(names[0]) ^ set(pages)):
+            has = first if name in names[0] else folder
+            problems.append(f"docs/{has.name}/{name} has no twin in the other book")
+        for name in sorted(set(names[0]) & set(pages)):
+            problems.extend(_twin_problems(first, folder, name, books))
+    return problems

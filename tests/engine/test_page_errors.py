@@ -111,13 +111,12 @@ def test_no_page_reaches_myst_nb_with_a_break_it_misreads() -> None:
 )
 def test_only_the_books_read_stop_at_an_unreadable_page(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     broken: str,
     books: tuple[str, ...],
     raised: bool,
 ) -> None:
-    from d2l_book import build
     from d2l_book.sources.cells import PageError
+    from d2l_book.sources.twins import check_books
 
     text, said = BROKEN["block never closed"]
     for book in ("en", "zh"):
@@ -125,22 +124,21 @@ def test_only_the_books_read_stop_at_an_unreadable_page(
         (tmp_path / book / "alpha.md").write_text(
             text if book == broken else GOOD, encoding="utf-8"
         )
-    monkeypatch.setattr(build, "DOCS", tmp_path)
     said = said.replace("docs/en/", f"docs/{broken}/")
     if raised:
         with pytest.raises(PageError, match=f"^{said}"):
-            build.check_books(books)
+            check_books(tmp_path, books)
     else:
-        (problem,) = build.check_books(books)
+        (problem,) = check_books(tmp_path, books)
         assert problem.startswith(said), problem
         assert problem.endswith("(not compared with its twin)"), problem
 
 
 def test_a_page_of_the_book_read_raises_though_its_twin_is_unreadable_too(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    from d2l_book import build
     from d2l_book.sources.cells import PageError
+    from d2l_book.sources.twins import check_books
 
     for book, (text, _) in {
         "en": BROKEN["block never closed"],  # found by the first check...
@@ -148,6 +146,5 @@ def test_a_page_of_the_book_read_raises_though_its_twin_is_unreadable_too(
     }.items():
         (tmp_path / book).mkdir()
         (tmp_path / book / "alpha.md").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(build, "DOCS", tmp_path)
     with pytest.raises(PageError, match=r"^docs/zh/alpha\.md:12: tags must be a list"):
-        build.check_books(("zh",))
+        check_books(tmp_path, ("zh",))
