@@ -30,7 +30,7 @@ from types import FrameType
 from typing import Any
 
 from d2l_book import package_wheel, print_editions, processes, up_to_date
-from d2l_book.console import say
+from d2l_book.console import problems_into, say
 from d2l_book.processes import Interrupted
 from d2l_book.render import _render, _shown
 from d2l_book.settings import BOOKS, BUILD, DOCS, HTML
@@ -264,15 +264,17 @@ def execute_for_preview(book: str) -> bool:
         return False
 
 
-def _first_build(book: str) -> None:
-    """Execute and render ``book`` before serving it; a failure is only said."""
-    with build_lock():
+def _first_build(book: str, errors: Path) -> int:
+    """Execute and render ``book`` before serving it; its exit status.
+
+    What it says on stderr goes to ``errors`` meanwhile, as a rebuild's does:
+    the preview prints it, and the pages show its first error in a banner.
+    """
+    with build_lock(), problems_into(errors):
         if not execute_for_preview(book):
-            say("fix the failing page and save: the preview rebuilds", problem=True)
-            return
+            return 1
         write_landing_page()
-        if _render((book,)):
-            say("the book has errors: fix them and save, it rebuilds", problem=True)
+        return _render((book,))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,9 +17,9 @@ Measured again against sphinx-autobuild: ``d2l_book/README.md``.
 A change to Python code or to ``matplotlibrc`` (the engine, ``conf.py``, the
 package) restarts the preview, since the serving process holds their old
 versions; a Python file that does not compile is reported and waited on.
-A failed rebuild is reported and the preview goes on; the open pages show a
-banner with its first error and the page's ``.md`` location until a rebuild
-succeeds (the rebuild's error output is kept for that, then printed).
+A failed build, the first or a rebuild, is reported and the preview goes on;
+the open pages show a banner with its first error and the page's ``.md``
+location until a rebuild succeeds (its error output is kept for that, then printed).
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def fork_rebuild(
 
 
 def rebuild_failure(code: int) -> str:
-    """What the preview says when a rebuild ends with exit status ``code`` (not 0).
+    """What the preview says when a build ends with exit status ``code`` (not 0).
 
     A negative status is a signal (``os.waitstatus_to_exitcode``, Popen): the
     rebuild did not fail, it was killed (e.g. SIGKILL by the kernel's
@@ -162,7 +162,7 @@ def rebuild_failure(code: int) -> str:
             f"the rebuild was killed by signal {name}: save again to rebuild "
             "(the next rebuild removes its kernels' temporary folders)"
         )
-    return "the rebuild failed (see above); fix it and save"
+    return "the build failed (see above): fix it and save, the preview rebuilds"
 
 
 def launch_rebuild(command: list[str], started: list[int], errors: Path) -> int:
@@ -243,7 +243,7 @@ class Preview:
             await self.reload_pages()  # failed or not, Sphinx may have written
 
     def record(self, code: int) -> None:
-        """Show a rebuild's error output and keep its state for the pages."""
+        """Show a build's error output and keep its state for the pages."""
         output = ""
         with contextlib.suppress(OSError):
             output = self.errors.read_text(encoding="utf-8", errors="replace")
@@ -369,14 +369,14 @@ def serve_book(book: str, port: int) -> int:
             problem=True,
         )
         return 1
-    _first_build(book)
     fork = kernels.use_fork()
+    command = [*ENGINE, "serve", "--rebuild", book]
+    live = Preview(book, lambda: _rebuild(book), command, fork, raise_interrupted)
+    live.record(_first_build(book, live.errors))  # a failure shows in the pages
     if fork:
         kernels.preload()
         if chinese_words.cuts_words(BOOKS[book]["language"]):
             chinese_words.load_dictionary(BUILD)
-    command = [*ENGINE, "serve", "--rebuild", book]
-    live = Preview(book, lambda: _rebuild(book), command, fork, raise_interrupted)
     if not serve(live, port):
         return 0
     sys.stdout.flush()

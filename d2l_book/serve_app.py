@@ -23,7 +23,7 @@ RELOAD_TAG = f'<script src="{RELOAD_SCRIPT}"></script>\n'.encode()
 
 
 # Reload on "reload"; after the preview restarts, reconnect and reload. A JSON
-# message is the state of the last rebuild: when it failed, a banner names the
+# message is the state of the last build: when it failed, a banner names the
 # first error and where it is, until the page is rebuilt and reloads. The
 # banner is built with DOM calls and styled through CSSOM (both allowed by the
 # pages' CSP, which forbids inline scripts and style attributes in markup).
@@ -42,7 +42,7 @@ RELOAD_JS = f"""// Live preview (nox -s serve): reload when the book is rebuilt.
       font: "14px/1.4 monospace", whiteSpace: "pre-wrap",
     }});
     const title = document.createElement("strong");
-    title.textContent = "The rebuild failed" + (state.where ? ` at ${{state.where}}` : "") + ": ";
+    title.textContent = "The build failed" + (state.where ? ` at ${{state.where}}` : "") + ": ";
     banner.append(title, document.createTextNode(state.message));
     document.body.prepend(banner);
   }};

@@ -180,9 +180,7 @@ def test_a_killed_preview_rebuild_says_so(tmp_path: Path) -> None:
     said = preview.rebuild_failure(code)
     assert "the rebuild was killed by signal SIGKILL" in said
     assert "failed" not in said
-    assert (
-        preview.rebuild_failure(1) == "the rebuild failed (see above); fix it and save"
-    )
+    assert preview.rebuild_failure(1).startswith("the build failed (see above)")
 
 
 def test_the_folders_of_a_build_killed_by_sigkill_are_swept(book: SmallBook) -> None:

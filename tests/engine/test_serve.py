@@ -8,6 +8,7 @@ the package restarts the preview; SIGTERM ends it and everything it started.
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from d2l_book.ports import free_port
+from d2l_book.serve_app import RELOAD_SOCKET
 from tests.engine.engine_book import SmallBook, built_book, page
 from tests.site.test_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
@@ -184,6 +186,15 @@ BROKEN_PAGES = {
 }
 
 
+def banner_state(preview: Preview) -> Any:
+    """What the preview tells a page that opens its reload socket: the state
+    of the last build when it failed (its banner), else nothing."""
+    from websockets.sync.client import connect
+
+    with connect(f"ws://127.0.0.1:{preview.port}{RELOAD_SOCKET}") as socket:
+        return json.loads(socket.recv(timeout=30))
+
+
 @pytest.mark.parametrize("broken", BROKEN_PAGES)
 def test_a_failing_page_does_not_end_the_preview(tmp_path: Path, broken: str) -> None:
     """The first build fails; the preview serves on, and a fix is rebuilt."""
@@ -193,6 +204,9 @@ def test_a_failing_page_does_not_end_the_preview(tmp_path: Path, broken: str) ->
     running = Preview(book)
     try:
         assert said in running.output()
+        # An open page shows the first build's error, as it shows a rebuild's.
+        state = banner_state(running)
+        assert state["failed"] and state["where"].startswith("docs/en/beta.md"), state
         if broken == "unreadable":  # a rebuild says it the same way
             book.write("beta.md", text.replace(":::{note}", "\n:::{note}"))
             running.wait_until(
