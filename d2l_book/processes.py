@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from d2l_book.settings import STOP_GRACE
@@ -159,6 +159,12 @@ def _signal_groups(pids: Iterable[int], signum: int) -> None:
             group = os.getpgid(pid)
             if group != os.getpgrp():
                 os.killpg(group, signum)
+
+
+def restore_signals(previous: Mapping[signal.Signals, Any]) -> None:
+    """Put back the handlers ``signal.signal`` returned (None: not set from Python)."""
+    for signum, handler in previous.items():
+        signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 _PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37

@@ -38,7 +38,7 @@ from d2l_book.execution.outcomes import (
     display_path,
     judge,
 )
-from d2l_book.processes import Interrupted
+from d2l_book.processes import Interrupted, restore_signals
 from d2l_book.sphinxext import figure_text
 
 
@@ -240,22 +240,28 @@ async def _execute_all(
                 if not got:
                     run.finish(job, outcome)
 
-    def on_signal(signum: int) -> None:
+    def cancel_all() -> None:
+        for task in run.tasks:
+            task.cancel()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        """The signal is noted at once, in the main thread; the tasks are
+        cancelled by the loop (as ``asyncio.Runner`` handles SIGINT).  With
+        ``loop.add_signal_handler`` a signal that came as the last page ended
+        was lost: the loop that would have read it had stopped."""
         if not got:
             got.append(signum)
-            for task in run.tasks:
-                task.cancel()
+            loop.call_soon_threadsafe(cancel_all)
 
     run.tasks.extend(asyncio.create_task(one(job)) for job in jobs)
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for signum in previous:
-        loop.add_signal_handler(signum, on_signal, signum)
+    previous = {
+        signum: signal.signal(signum, on_signal)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         await asyncio.wait(run.tasks)  # a task's kernel is stopped even if cancelled
     finally:
-        for signum, handler in previous.items():
-            loop.remove_signal_handler(signum)
-            signal.signal(signum, handler)
+        restore_signals(previous)
     return got[0] if got else 0
 
 
