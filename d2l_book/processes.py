@@ -17,6 +17,7 @@ import gc
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -161,6 +162,30 @@ def _signal_groups(pids: Iterable[int], signum: int) -> None:
                 os.killpg(group, signum)
 
 
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends; then each acts as before.
+
+    For a cleanup that a second Ctrl-C must not cut short, leaving behind the
+    processes it was stopping.  The cleanups are bounded (``STOP_GRACE``).
+    Only the main thread sets signal handlers: elsewhere the block just runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda signum, _: got.append(signum))
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        restore_signals(previous)
+        if got:
+            signal.raise_signal(got[0])
+
+
 def restore_signals(previous: Mapping[signal.Signals, Any]) -> None:
     """Put back the handlers ``signal.signal`` returned (None: not set from Python)."""
     for signum, handler in previous.items():
@@ -207,14 +232,20 @@ def stopping_orphans() -> Iterator[None]:
         raise
     finally:
         try:
-            for _ in range(_ADOPTION_ROUNDS):
-                adopted = [
-                    child.pid
-                    for child in this.children()
-                    if child.pid not in before and _other_group(child.pid)
-                ]
-                if not adopted:
-                    break
-                _reap(_stop(adopted, _signal_groups, grace))
+            with signals_deferred():  # a second Ctrl-C would leave them running
+                _stop_adopted(this, before, grace)
         finally:
             libc.prctl(_PR_SET_CHILD_SUBREAPER, was.value)
+
+
+def _stop_adopted(this: Any, before: set[int], grace: float) -> None:
+    """Stop and reap the children adopted since ``before`` (:func:`stopping_orphans`)."""
+    for _ in range(_ADOPTION_ROUNDS):
+        adopted = [
+            child.pid
+            for child in this.children()
+            if child.pid not in before and _other_group(child.pid)
+        ]
+        if not adopted:
+            break
+        _reap(_stop(adopted, _signal_groups, grace))

@@ -167,6 +167,32 @@ def test_a_subprocess_outside_the_kernels_group_is_stopped(
     assert_clean(book)  # no `sleep` outlives the build
 
 
+def test_a_signal_while_an_orphan_is_stopped_does_not_cut_that_short(
+    built: SmallBook,
+) -> None:
+    book = built  # only the pages it writes execute
+    # In a session of its own, it outlives its page. On the build's SIGTERM
+    # it starts a `sleep 599` and goes on, so the build waits STOP_GRACE s
+    # before its SIGKILL; SIGINT comes then (Ctrl-C while the build stops it).
+    script = "trap 'sleep 599 &' TERM; while :; do sleep 1 & wait; done"
+    cell = (
+        "import subprocess\n"
+        f"subprocess.Popen(['sh', '-c', {script!r}], start_new_session=True,\n"
+        "    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"
+    )
+    book.write("beta.md", page("Beta", cell))
+    build = book.start()
+    while build.poll() is None and not any(
+        "['sleep', '599']" in p for p in book.leftover_processes()
+    ):
+        time.sleep(0.05)
+    build.send_signal(signal.SIGINT)
+    out, err = build.communicate(timeout=120)
+    assert build.returncode == 130, err[-3000:]
+    assert err.strip().splitlines()[-1] == "build stopped by SIGINT"
+    assert_clean(book)  # the orphan was stopped all the same
+
+
 def test_an_output_over_the_limit_fails_the_page(built: SmallBook) -> None:
     book = built  # only the pages it writes execute
     book.write("beta.md", page("Beta", "print('x' * 2_000_000)"))
