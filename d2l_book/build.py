@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import os
 import shutil
-import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -312,20 +311,15 @@ def run_stoppable(action: Callable[[], int]) -> int:
     A stop ends it with status 128 + the signal's number, a page that cannot
     be read with status 1 and one line saying where.
     """
-    previous: dict[signal.Signals, Any] = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, raise_interrupted)
     try:
-        return action()
+        with processes.stops_handled_by(raise_interrupted):
+            return action()
     except Interrupted as stop:
         say(f"build stopped by {stop}", problem=True)
         return 128 + stop.signum
     except PageError as error:  # a page that cannot be read: one line says where
         say(f"ERROR: {error}", problem=True)
         return 1
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def main(args: argparse.Namespace) -> int:

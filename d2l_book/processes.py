@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from d2l_book.settings import STOP_GRACE
@@ -163,6 +163,21 @@ def _signal_groups(pids: Iterable[int], signum: int) -> None:
 
 
 @contextlib.contextmanager
+def stops_handled_by(handler: Any) -> Iterator[None]:
+    """In the block, SIGINT and SIGTERM go to ``handler``; after it, to the
+    handlers they had (the default for one not set from Python)."""
+    previous = {
+        signum: signal.signal(signum, handler)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, signal.SIG_DFL if old is None else old)
+
+
+@contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block ends; then each acts as before.
 
@@ -174,22 +189,12 @@ def signals_deferred() -> Iterator[None]:
         yield
         return
     got: list[int] = []
-    previous = {
-        signum: signal.signal(signum, lambda signum, _: got.append(signum))
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
     try:
-        yield
+        with stops_handled_by(lambda signum, _: got.append(signum)):
+            yield
     finally:
-        restore_signals(previous)
         if got:
             signal.raise_signal(got[0])
-
-
-def restore_signals(previous: Mapping[signal.Signals, Any]) -> None:
-    """Put back the handlers ``signal.signal`` returned (None: not set from Python)."""
-    for signum, handler in previous.items():
-        signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 _PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from d2l_book.execution.outcomes import (
     display_path,
     judge,
 )
-from d2l_book.processes import Interrupted, restore_signals
+from d2l_book.processes import Interrupted, stops_handled_by
 from d2l_book.sphinxext import figure_text
 
 
@@ -254,14 +253,8 @@ async def _execute_all(
             loop.call_soon_threadsafe(cancel_all)
 
     run.tasks.extend(asyncio.create_task(one(job)) for job in jobs)
-    previous = {
-        signum: signal.signal(signum, on_signal)
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
+    with stops_handled_by(on_signal):
         await asyncio.wait(run.tasks)  # a task's kernel is stopped even if cancelled
-    finally:
-        restore_signals(previous)
     return got[0] if got else 0
 
 
